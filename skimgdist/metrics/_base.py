@@ -1,0 +1,157 @@
+"""The metric protocol every skimgdist distance follows.
+
+Each distance exists in three forms that give the same numbers:
+
+1. a plain function ``f(x, y, *, image_shape=None, **params)`` for
+   ``sklearn.metrics.pairwise_distances(X, metric=f, **params)``;
+2. a configured callable object (a subclass of :class:`ImageMetric`) that clones,
+   pickles and exposes ``get_params``/``set_params``, so ``GridSearchCV`` can search
+   ``knn__metric__<param>``;
+3. the batched method ``ImageMetric.pairwise(X, Y=None)``.
+
+A subclass states its parameters in ``__init__`` (scikit-learn style, stored
+unchanged), declares them in ``_parameter_constraints``, and implements
+:meth:`ImageMetric._pairwise_validated`, which receives images that were
+validated once (and scaled to unit mass when the metric compares
+distributions).  The per-pair ``__call__`` and the batched ``pairwise`` both go
+through that one method, so the two routes cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from sklearn.base import BaseEstimator
+
+from .._image import check_image_pair, check_images, to_unit_mass
+
+
+class ImageMetric(BaseEstimator):
+    """Base class of the configured distance objects (the metric protocol).
+
+    Subclasses set ``image_shape`` (and their own parameters) in ``__init__`` and
+    implement ``_pairwise_validated``.  Class attributes tune validation:
+
+    - ``_compares_distributions``: pixels must be finite, non-negative, with
+      positive mass per image (default ``True``); override
+      :meth:`_checks_distribution` when a parameter switches it off.
+    - ``_is_symmetric``: ``d(x, y) == d(y, x)`` (default ``True``); used by
+      ``pairwise(X)`` to compute one triangle only, in subclasses that want it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skimgdist.metrics import ImageMetric
+    >>> class MeanShift(ImageMetric):
+    ...     _parameter_constraints = {"image_shape": [tuple, None]}
+    ...     def __init__(self, *, image_shape=None):
+    ...         self.image_shape = image_shape
+    ...     def _pairwise_validated(self, X, Y, image_shape):
+    ...         Y = X if Y is None else Y
+    ...         return abs(X.mean(axis=1)[:, None] - Y.mean(axis=1)[None, :])
+    >>> MeanShift().pairwise(np.eye(4))
+    array([[0., 0., 0., 0.],
+           [0., 0., 0., 0.],
+           [0., 0., 0., 0.],
+           [0., 0., 0., 0.]])
+    """
+
+    _compares_distributions = True
+    _is_symmetric = True
+
+    def _checks_distribution(self):
+        """Whether inputs must be distributions of light (and are scaled to unit mass)."""
+        return self._compares_distributions and getattr(self, "normalize", True)
+
+    def _pairwise_validated(self, X, Y, image_shape):
+        """Distance matrix between validated batches; ``Y=None`` means ``Y = X``.
+
+        Rows are float64, C-contiguous, read-only by convention, and already at
+        unit mass when :meth:`_checks_distribution` is true.  Implementations keep
+        their peak memory bounded (chunk when a full matrix of temporaries would be
+        large) and return an ndarray of shape ``(len(X), len(Y))``.
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement _pairwise_validated(X, Y, image_shape)."
+        )
+
+    def __call__(self, x, y):
+        """Distance between two flattened images (the per-pair route scikit-learn uses).
+
+        Parameters
+        ----------
+        x, y : array-like of shape (n_pixels,)
+            Two images flattened in C order.
+
+        Returns
+        -------
+        distance : float
+        """
+        self._validate_params()
+        distribution = self._checks_distribution()
+        X, Y, shape = check_image_pair(x, y, image_shape=self.image_shape,
+                                       distribution=distribution)
+        if distribution:
+            X, Y = to_unit_mass(X), to_unit_mass(Y)
+        return float(self._pairwise_validated(X, Y, shape)[0, 0])
+
+    def pairwise(self, X, Y=None):
+        """Distance matrix between two batches of images (the fast, batched route).
+
+        Gives the same numbers as calling the object on every pair, with work that
+        depends on one image alone done once per image.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_images_X, n_pixels)
+            Flattened images, one per row.
+        Y : array-like of shape (n_images_Y, n_pixels), default=None
+            Second batch; ``None`` compares ``X`` with itself.
+
+        Returns
+        -------
+        distances : ndarray of shape (n_images_X, n_images_Y)
+            ``distances[i, j]`` is the distance from ``X[i]`` to ``Y[j]``.
+        """
+        X, Y, shape = self._validate_batches(X, Y)
+        return self._pairwise_validated(X, Y, shape)
+
+    def _validate_batches(self, X, Y=None):
+        """Validate (and scale to unit mass) the inputs of ``pairwise``; returns ``X, Y, shape``."""
+        self._validate_params()
+        distribution = self._checks_distribution()
+        X, shape = check_images(X, image_shape=self.image_shape, distribution=distribution,
+                                name="X")
+        if Y is not None:
+            Y, _ = check_images(Y, image_shape=shape, distribution=distribution, name="Y",
+                                same_pixels_as=("X", X))
+        if distribution:
+            X = to_unit_mass(X)
+            Y = None if Y is None else to_unit_mass(Y)
+        return X, Y, shape
+
+
+def function_form_of(metric_class):
+    """Mark a plain function as the function form of ``metric_class``.
+
+    The function keeps its own signature and docstring; the mark lets
+    :func:`skimgdist.pairwise_distances` and :func:`skimgdist.metrics.get_metric`
+    swap it for the batched route of ``metric_class``.
+
+    Examples
+    --------
+    >>> from skimgdist.metrics import ImageMetric
+    >>> from skimgdist.metrics._base import function_form_of
+    >>> class Zero(ImageMetric):
+    ...     def __init__(self, *, image_shape=None):
+    ...         self.image_shape = image_shape
+    >>> @function_form_of(Zero)
+    ... def zero(x, y, *, image_shape=None):
+    ...     return Zero(image_shape=image_shape)(x, y)
+    >>> zero.metric_class is Zero
+    True
+    """
+
+    def mark(function):
+        function.metric_class = metric_class
+        return function
+
+    return mark
