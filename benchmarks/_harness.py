@@ -15,7 +15,6 @@ import gc
 import importlib
 import json
 import platform
-import resource
 import subprocess
 import sys
 import time
@@ -64,9 +63,26 @@ def best_time(function, data, repeat):
     return best, result
 
 
+def reset_peak_rss():
+    """Reset the kernel's peak-RSS mark to the current RSS; returns the current RSS in MiB.
+
+    Without the reset, a setup whose own temporaries peaked higher than the measured call
+    would hide that call's memory entirely.  Linux only (``/proc/self/clear_refs``).
+    """
+    Path("/proc/self/clear_refs").write_text("5")
+    return _status_mb("VmRSS")
+
+
 def peak_rss_mb():
-    """Peak resident set size of this process so far, in MiB (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    """Peak resident set size since the last reset, in MiB."""
+    return _status_mb("VmHWM")
+
+
+def _status_mb(field_name):
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field_name + ":"):
+            return int(line.split()[1]) / 1024.0
+    raise RuntimeError(f"{field_name} not found in /proc/self/status")
 
 
 def measure_memory_in_subprocess(module_name, case_index, impl_index, quick):
@@ -88,7 +104,7 @@ def memory_child(spec, quick):
     implementations = [case.ours, *case.references]
     data = case.setup()
     gc.collect()
-    before = peak_rss_mb()
+    before = reset_peak_rss()
     implementations[int(impl_index)].run(data)
     print(max(0.0, peak_rss_mb() - before))
 
