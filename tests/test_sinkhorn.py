@@ -1,0 +1,238 @@
+"""Entropic OT on images: values against POT's dense solvers, axioms, protocol."""
+
+import itertools
+import warnings
+
+import numpy as np
+import ot
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from scipy.special import logsumexp
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import pairwise_distances
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skimgdist import Sinkhorn, SinkhornDivergence, sinkhorn, sinkhorn_divergence
+from skimgdist.metrics import _sinkhorn, _softmin
+
+TIGHT = {"tol": 1e-10, "max_iter": 100_000}
+
+
+def dense_cost(shape, pixel_size=(1.0, 1.0)):
+    coords = np.indices(shape).reshape(2, -1).T * np.asarray(pixel_size, dtype=float)
+    return ot.dist(coords, coords)
+
+
+def images(rng, shape, n=2, floor=0.02):
+    """Positive images (POT's log-domain solver needs positive weights)."""
+    X = rng.random((n, shape[0] * shape[1])) ** 3 + floor
+    return X / X.sum(axis=1, keepdims=True)
+
+
+def pot_plan(a, b, M, reg):
+    return ot.sinkhorn(a, b, M, reg, method="sinkhorn_log", stopThr=1e-12,
+                       numItermax=200_000)
+
+
+def entropic_objective(a, b, M, reg):
+    """<P, M> + reg KL(P | a x b) from POT's plan."""
+    P = pot_plan(a, b, M, reg)
+    support = P > 0
+    kl = np.sum(P[support] * np.log(P[support] / np.outer(a, b)[support]))
+    return np.sum(P * M) + reg * kl
+
+
+@pytest.mark.parametrize(
+    ("shape", "reg", "pixel_size", "pot_tol"),
+    [((8, 8), 1.0, 1.0, 1e-12), ((6, 10), 0.5, (1.5, 1.0), 1e-12), ((16, 16), 2.0, 1.0, 1e-12),
+     ((32, 32), 60.0, 1.0, 1e-8)],  # POT's dense 1024 x 1024 iterations are slow
+)
+def test_matches_pot_sinkhorn2(shape, reg, pixel_size, pot_tol):
+    rng = np.random.default_rng(sum(shape))
+    a, b = images(rng, shape)
+    M = dense_cost(shape, np.broadcast_to(pixel_size, (2,)))
+    expected = ot.sinkhorn2(a, b, M, reg, method="sinkhorn_log", stopThr=pot_tol,
+                            numItermax=200_000)
+    ours = sinkhorn(a, b, image_shape=shape, reg=reg, pixel_size=pixel_size, **TIGHT)
+    assert ours == pytest.approx(float(expected), rel=1e-6)
+
+
+def test_zero_pixels_match_pot_on_the_support():
+    rng = np.random.default_rng(3)
+    a, b = images(rng, (7, 7))
+    a[rng.random(49) < 0.4] = 0
+    b[:20] = 0
+    a, b = a / a.sum(), b / b.sum()
+    M = dense_cost((7, 7))
+    sa, sb = a > 0, b > 0
+    expected = ot.sinkhorn2(a[sa], b[sb], M[np.ix_(sa, sb)], 0.7, method="sinkhorn_log",
+                            stopThr=1e-12, numItermax=200_000)
+    assert sinkhorn(a, b, reg=0.7, **TIGHT) == pytest.approx(float(expected), rel=1e-6)
+
+
+def test_approaches_emd2_as_reg_shrinks():
+    rng = np.random.default_rng(5)
+    a, b = images(rng, (6, 6), floor=0.0)
+    exact = ot.emd2(a, b, dense_cost((6, 6)))
+    gaps = [sinkhorn(a, b, reg=reg, **TIGHT) - exact for reg in (2.0, 0.5, 0.1, 0.02)]
+    assert all(gap > -1e-9 for gap in gaps)
+    assert all(later < earlier for earlier, later in itertools.pairwise(gaps))
+    assert gaps[-1] < 1e-3 * exact
+
+
+def test_divergence_matches_dense_entropic_objectives():
+    rng = np.random.default_rng(11)
+    shape, reg = (6, 7), 0.8
+    a, b = images(rng, shape)
+    M = dense_cost(shape)
+    expected = entropic_objective(a, b, M, reg) - 0.5 * (
+        entropic_objective(a, a, M, reg) + entropic_objective(b, b, M, reg))
+    ours = sinkhorn_divergence(a, b, image_shape=shape, reg=reg, **TIGHT)
+    assert ours == pytest.approx(expected, rel=1e-6)
+
+
+def test_divergence_differs_from_debiased_transport_term():
+    """The divergence debiases the full entropic objective, not <P, C> alone."""
+    rng = np.random.default_rng(2)
+    a, b = images(rng, (5, 5))
+    M = dense_cost((5, 5))
+    def cost(x, y):
+        return float(ot.sinkhorn2(x, y, M, 1.0, method="sinkhorn_log", stopThr=1e-12))
+
+    transport_only = cost(a, b) - 0.5 * (cost(a, a) + cost(b, b))
+    ours = sinkhorn_divergence(a, b, reg=1.0, **TIGHT)
+    assert abs(ours - transport_only) > 1e-3
+
+
+@settings(max_examples=25, deadline=None)
+@given(arrays(np.float64, (2, 16), elements=st.floats(0, 1)).filter(
+    lambda X: (X.sum(axis=1) > 1e-3).all()))
+def test_divergence_zero_on_identical_symmetric_nonnegative(X):
+    a, b = X
+    metric = SinkhornDivergence(reg=0.5)
+    assert metric(a, a) == 0.0
+    assert metric(a, b) == metric(b, a)
+    assert metric(a, b) >= -1e-8
+    assert Sinkhorn(reg=0.5)(a, b) == Sinkhorn(reg=0.5)(b, a)
+
+
+def test_dirac_translation_is_the_squared_shift():
+    a = np.zeros((9, 9))
+    b = np.zeros((9, 9))
+    a[1, 2] = 1
+    b[4, 6] = 1
+    assert sinkhorn(a.ravel(), b.ravel(), reg=0.3) == pytest.approx(25.0, rel=1e-12)
+    assert sinkhorn_divergence(a.ravel(), b.ravel(), reg=0.3) == pytest.approx(25.0, rel=1e-9)
+
+
+def test_pixel_size_scales_cost_and_reg_together():
+    rng = np.random.default_rng(8)
+    a, b = images(rng, (6, 6))
+    base = sinkhorn(a, b, reg=1.0, **TIGHT)
+    scaled = sinkhorn(a, b, reg=4.0, pixel_size=2.0, **TIGHT)
+    assert scaled == pytest.approx(4 * base, rel=1e-8)
+
+
+def test_pyramid_route_reaches_the_single_grid_fixed_point(monkeypatch):
+    rng = np.random.default_rng(4)
+    a, b = images(rng, (40, 36), floor=0.05)
+    kwargs = {"image_shape": (40, 36), "reg": 2.0, "tol": 1e-9, "max_iter": 20_000}
+    assert len(_sinkhorn._pyramid((40, 36), 1.0, 1.0)) == 2
+    with_pyramid = sinkhorn(a, b, **kwargs)
+    monkeypatch.setattr(_sinkhorn, "_COARSEST_SIDE", 64)
+    _sinkhorn._pyramid.cache_clear()
+    try:
+        single = sinkhorn(a, b, **kwargs)
+    finally:
+        _sinkhorn._pyramid.cache_clear()
+    assert with_pyramid == pytest.approx(single, rel=1e-7)
+
+
+@pytest.mark.parametrize("metric", [Sinkhorn(reg=0.7), SinkhornDivergence(reg=0.7)])
+def test_pairwise_equals_scikit_learn(metric):
+    rng = np.random.default_rng(1)
+    X = images(rng, (5, 6), n=4)
+    Y = images(rng, (5, 6), n=3)
+    metric = metric.set_params(image_shape=(5, 6))
+    assert np.allclose(metric.pairwise(X), pairwise_distances(X, metric=metric),
+                       rtol=1e-12, atol=0)
+    assert np.allclose(metric.pairwise(X, Y), pairwise_distances(X, Y, metric=metric),
+                       rtol=1e-12, atol=0)
+
+
+def test_function_forms_match_classes():
+    rng = np.random.default_rng(9)
+    X = images(rng, (4, 4), n=3)
+    assert np.array_equal(pairwise_distances(X, metric=sinkhorn, reg=0.5),
+                          Sinkhorn(reg=0.5).pairwise(X))
+    assert np.array_equal(pairwise_distances(X, metric=sinkhorn_divergence, reg=0.5),
+                          SinkhornDivergence(reg=0.5).pairwise(X))
+
+
+def test_not_converged_warns_with_the_error_reached():
+    rng = np.random.default_rng(6)
+    a, b = images(rng, (8, 8))
+    with pytest.warns(ConvergenceWarning, match=r"max_iter=2 .* marginal error \d"):
+        sinkhorn(a, b, reg=0.05, tol=1e-12, max_iter=2)
+
+
+def test_converged_is_silent():
+    rng = np.random.default_rng(6)
+    a, b = images(rng, (8, 8))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sinkhorn(a, b, reg=0.1)
+
+
+@pytest.mark.parametrize("params", [{"reg": 0}, {"tol": -1.0}, {"max_iter": 0},
+                                    {"pixel_size": -1.0}])
+def test_invalid_parameters(params):
+    with pytest.raises((InvalidParameterError, ValueError)):
+        Sinkhorn(**params)(np.ones(4), np.ones(4))
+
+
+def test_invalid_images_raise():
+    with pytest.raises(ValueError, match="negative"):
+        sinkhorn(-np.ones(4), np.ones(4))
+    with pytest.raises(ValueError, match="image_shape"):
+        sinkhorn(np.ones(5), np.ones(5))
+
+
+def test_inputs_are_not_modified():
+    rng = np.random.default_rng(0)
+    X = images(rng, (4, 4), n=3) * 7
+    copy = X.copy()
+    SinkhornDivergence().pairwise(X)
+    assert np.array_equal(X, copy)
+
+
+@pytest.mark.parametrize(("n_in", "n_out", "eps"), [(9, 9, 1.0), (7, 13, 0.3), (30, 16, 5.0)])
+def test_log_convolve_matches_logsumexp(n_in, n_out, eps):
+    rng = np.random.default_rng(n_in)
+    source = np.sort(rng.choice(np.arange(60) * 0.5, n_in, replace=False))
+    target = np.sort(rng.uniform(0, 30, n_out))
+    X = np.cumsum(rng.normal(scale=15, size=(5, n_in)), axis=1)
+    X[0, 2] = -np.inf
+    X[1] = -np.inf
+    squared = (target[:, None] - source[None, :]) ** 2
+    with np.errstate(divide="ignore"):
+        expected = logsumexp(X[:, None, :] - squared / eps, axis=-1)
+        expected_weighted = logsumexp(X[:, None, :] - squared / eps + np.log(squared), axis=-1)
+    Y, Yw = _softmin.log_convolve(X, source, target, eps, weighted=True)
+    assert np.array_equal(np.isinf(Y), np.isinf(expected))
+    finite = np.isfinite(expected)
+    assert np.allclose(Y[finite], expected[finite], rtol=1e-12, atol=1e-11)
+    assert np.allclose(Yw[finite], expected_weighted[finite], rtol=1e-12, atol=1e-11)
+
+
+@pytest.mark.skipif(_softmin.numba is None, reason="the numba engine is not installed")
+def test_numpy_fallback_gives_the_same_numbers(monkeypatch):
+    rng = np.random.default_rng(12)
+    X = images(rng, (36, 34), n=2)
+    X[0, ::5] = 0  # zero pixels: -inf log-masses on both engines
+    metric = SinkhornDivergence(image_shape=(36, 34), reg=1.5)
+    with_numba = metric.pairwise(X)
+    monkeypatch.setattr(_softmin, "numba", None)
+    assert np.allclose(metric.pairwise(X), with_numba, rtol=1e-9, atol=1e-12)
