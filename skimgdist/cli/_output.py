@@ -1,0 +1,203 @@
+"""What the command line shows and writes: progress, tables, JSON/CSV, plots and image grids."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ._errors import CLIError
+
+
+class Progress:
+    """A light progress bar on stderr over a list of tasks.
+
+    On a terminal it redraws one line (``\\r``); elsewhere (a pipe, a log file) it
+    prints one line as each task starts.  ``enabled=False`` silences it.
+    """
+
+    def __init__(self, n_tasks, *, enabled=True, stream=None):
+        self.n_tasks = max(n_tasks, 1)
+        self.enabled = enabled
+        self.stream = sys.stderr if stream is None else stream
+        self.tty = self.enabled and self.stream.isatty()
+        self.start = time.perf_counter()
+        self.task, self.label, self._drawn = -1, "", 0.0
+
+    def next_task(self, label):
+        self.task += 1
+        self.label = label
+        if not self.enabled:
+            return
+        if self.tty:
+            self.update(0.0, force=True)
+        else:
+            print(f"[{self.task + 1}/{self.n_tasks}] {label}", file=self.stream, flush=True)
+
+    def update(self, fraction, *, force=False):
+        now = time.perf_counter()
+        if not self.tty or (not force and now - self._drawn < 0.1):
+            return
+        self._drawn = now
+        done = (self.task + min(max(fraction, 0.0), 1.0)) / self.n_tasks
+        bar = "#" * round(24 * done)
+        line = (f"\r{100 * done:3.0f}% [{bar:<24}] {now - self.start:5.0f} s  "
+                f"{self.label[:60]:<60}")
+        self.stream.write(line)
+        self.stream.flush()
+
+    def close(self):
+        if self.tty:
+            self.stream.write("\r" + " " * 100 + "\r")
+            self.stream.flush()
+
+
+def format_table(rows, columns, *, align=None):
+    """A plain-text table: ``rows`` are dicts, ``columns`` the keys to show (in order)."""
+    align = align or {}
+    cells = [[str(row.get(column, "")) for column in columns] for row in rows]
+    widths = [max([len(column), *(len(r[i]) for r in cells)]) for i, column in enumerate(columns)]
+
+    def line(values):
+        return "  ".join(
+            value.rjust(width) if align.get(column) == "right" else value.ljust(width)
+            for value, width, column in zip(values, widths, columns, strict=True)
+        ).rstrip()
+
+    rule = "  ".join("-" * width for width in widths)
+    return "\n".join([line(columns), rule, *(line(r) for r in cells)])
+
+
+def footnote(records):
+    """Short marks for a table's note column, and the full notes listed below it.
+
+    Each record's ``notes`` (a list of str) becomes a mark such as ``"skipped [2]"``
+    (the word before the first colon of its first note, or ``"note"``); identical
+    notes share a number.  Returns ``(marks, footnotes_text)``.
+    """
+    numbers, marks = {}, []
+    for record in records:
+        refs = [numbers.setdefault(note, len(numbers) + 1) for note in record["notes"]]
+        if not refs:
+            marks.append("")
+            continue
+        first = record["notes"][0]
+        word = first.split(":", 1)[0] if ":" in first[:20] else "note"
+        marks.append(f"{word} [{', '.join(map(str, refs))}]")
+    text = "".join(f"[{number}] {note}\n" for note, number in numbers.items())
+    return marks, text
+
+
+def check_writable(path, option):
+    """Fail before any work when ``path``'s folder does not exist (``-`` is stdout)."""
+    if path is None or path == "-":
+        return
+    folder = Path(path).resolve().parent
+    if not folder.is_dir():
+        raise CLIError(f"{option} {path}: folder {folder} does not exist")
+    if Path(path).is_dir():
+        raise CLIError(f"{option} {path} is a folder; give a file name")
+
+
+def write_text(path, text):
+    """Write ``text`` to ``path``, or to stdout for ``-``."""
+    if path == "-":
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    Path(path).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+
+
+def to_json(document):
+    return json.dumps(document, indent=2, default=_jsonable)
+
+
+def _jsonable(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return str(value)
+
+
+def to_csv(records, columns):
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore",
+                            lineterminator="\n")
+    writer.writeheader()
+    for record in records:
+        writer.writerow({k: "; ".join(v) if isinstance(v, list) else "" if v is None else v
+                         for k, v in record.items()})
+    return buffer.getvalue()
+
+
+def require_matplotlib(option):
+    """Import matplotlib with the file-only Agg backend, or fail with how to install it."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise CLIError(
+            f"{option} needs matplotlib: install it with pip install matplotlib"
+        ) from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_accuracy_vs_time(records, path, title):
+    """Scatter of kNN accuracy against time per pair (log scale), one labelled point a row."""
+    plt = require_matplotlib("--plot")
+    done = [r for r in records if r["accuracy"] is not None]
+    fig, ax = plt.subplots(figsize=(8, 5.5), layout="constrained")
+    for record in done:
+        seconds = record["seconds_per_pair"]
+        ax.errorbar(seconds, record["accuracy"], yerr=record["accuracy_std"], fmt="o",
+                    capsize=3)
+        label = record["metric"]
+        if record["preprocessing"] != "none":
+            label += f"\n[{record['preprocessing']}]"
+        ax.annotate(label, (seconds, record["accuracy"]), textcoords="offset points",
+                    xytext=(5, 4), fontsize=7)
+    ax.set_xscale("log")
+    ax.set_xlabel("time per image pair (s, log scale)")
+    ax.set_ylabel("cross-validated kNN accuracy")
+    ax.set_title(title, fontsize=9)
+    ax.grid(True, which="both", alpha=0.3)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def save_grid(path, query, neighbours, captions, *, tile=128):
+    """Write a one-row picture: the query, then its neighbours, each captioned.
+
+    Every tile is scaled to its own intensity range and enlarged (nearest
+    neighbour) to ``tile`` pixels high.  Uses Pillow.
+    """
+    from ..io import _pillow
+
+    Image = _pillow()
+    from PIL import ImageDraw
+
+    tiles = []
+    for image in [query, *neighbours]:
+        low, high = float(image.min()), float(image.max())
+        scaled = (image - low) / (high - low) if high > low else np.zeros_like(image)
+        picture = Image.fromarray(np.uint8(np.round(255 * scaled)), mode="L")
+        width = max(1, round(tile * image.shape[1] / image.shape[0]))
+        tiles.append(picture.resize((width, tile), Image.Resampling.NEAREST))
+    caption_height, gap = 30, 6
+    total_width = sum(t.width for t in tiles) + gap * (len(tiles) + 1)
+    canvas = Image.new("L", (total_width, tile + caption_height + 2 * gap), color=255)
+    draw = ImageDraw.Draw(canvas)
+    x = gap
+    for picture, caption in zip(tiles, captions, strict=True):
+        canvas.paste(picture, (x, gap))
+        for k, text in enumerate(caption.split("\n")[:2]):
+            draw.text((x, tile + gap + 2 + 13 * k), text[: max(4, picture.width // 6)], fill=0)
+        x += picture.width + gap
+    canvas.save(path)
