@@ -1,0 +1,276 @@
+"""Tests of the exact Wasserstein distance (dense POT route and grid min-cost flow)."""
+
+import numpy as np
+import ot
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from scipy.ndimage import gaussian_filter
+from sklearn.base import clone
+from sklearn.metrics import pairwise_distances
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skimgdist.metrics import Wasserstein, _exact, _grid_flow, wasserstein
+from skimgdist.metrics._grid_flow import euclidean_grid_bound, grid_arcs
+
+METRICS = ["cityblock", "chebyshev", "euclidean", "sqeuclidean"]
+
+
+def _pair(shape, seed, smooth=0.0):
+    rng = np.random.default_rng(seed)
+    x, y = rng.random(shape), rng.random(shape)
+    if smooth:
+        x, y = gaussian_filter(x, smooth), gaussian_filter(y, smooth)
+    return x.ravel(), y.ravel()
+
+
+def _pot(x, y, shape, metric, p=1.0, pixel_size=(1.0, 1.0)):
+    """Reference: ot.emd2 on the dense cost of ot.dist, as a user of POT would write it."""
+    grid = np.indices(shape).reshape(2, -1).T * np.asarray(pixel_size)
+    cost = ot.dist(grid, grid, metric="euclidean" if metric == "sqeuclidean" else metric)
+    value = ot.emd2(x / x.sum(), y / y.sum(), cost**p, numItermax=10**8)
+    return value ** (1 / p)
+
+
+@pytest.mark.parametrize("shape", [(48, 48), (9, 14)])
+@pytest.mark.parametrize("metric", METRICS)
+def test_matches_pot_emd2(shape, metric):
+    x, y = _pair(shape, seed=sum(shape))
+    p = 2.0 if metric == "sqeuclidean" else 1.0
+    expected = _pot(x, y, shape, metric, p)
+    got = wasserstein(x, y, image_shape=shape, ground_metric=metric)
+    assert got == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize("smooth", [0.0, 3.0])
+def test_exact_euclidean_grid_and_dense_match_pot(smooth):
+    shape = (21, 17)
+    x, y = _pair(shape, seed=4, smooth=smooth)
+    expected = _pot(x, y, shape, "euclidean")
+    result = Wasserstein(image_shape=shape, method="grid").transport(x, y)
+    assert result.method == "grid" and result.bound == 0.0
+    assert result.distance == pytest.approx(expected, rel=1e-9)
+    dense = wasserstein(x, y, image_shape=shape, method="dense")
+    assert dense == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize("metric", ["cityblock", "chebyshev"])
+@pytest.mark.parametrize("solver", ["network_simplex", "highs"])
+def test_grid_is_exact_for_path_metrics(metric, solver):
+    shape = (11, 8)
+    x, y = _pair(shape, seed=3)
+    got = wasserstein(x, y, image_shape=shape, ground_metric=metric, method="grid",
+                      solver=solver)
+    assert got == pytest.approx(_pot(x, y, shape, metric), rel=1e-9)
+
+
+def test_dense_general_order_and_pixel_size():
+    shape = (6, 7)
+    x, y = _pair(shape, seed=5)
+    got = wasserstein(x, y, image_shape=shape, p=1.5, pixel_size=(0.5, 2.0))
+    expected = _pot(x, y, shape, "euclidean", 1.5, pixel_size=(0.5, 2.0))
+    assert got == pytest.approx(expected, rel=1e-9)
+    assert wasserstein(x, y, image_shape=shape, p=2) == pytest.approx(
+        wasserstein(x, y, image_shape=shape, ground_metric="sqeuclidean"), rel=1e-12)
+
+
+def test_grid_scales_with_square_pixels():
+    x, y = _pair((10, 10), seed=6)
+    one = wasserstein(x, y, ground_metric="cityblock")
+    assert wasserstein(x, y, ground_metric="cityblock", pixel_size=0.25) == pytest.approx(
+        0.25 * one, rel=1e-12)
+
+
+@pytest.mark.parametrize("neighborhood", [1, 2, 3])
+@pytest.mark.parametrize("smooth", [0.0, 2.0])
+def test_euclidean_grid_within_its_bound(neighborhood, smooth):
+    shape = (16, 13)
+    x, y = _pair(shape, seed=neighborhood, smooth=smooth)
+    exact = _pot(x, y, shape, "euclidean")
+    metric = Wasserstein(image_shape=shape, method="grid", neighborhood=neighborhood)
+    result = metric.transport(x, y)
+    assert result.bound == pytest.approx(euclidean_grid_bound(neighborhood))
+    assert exact * (1 - 1e-12) <= result.distance <= exact * (1 + result.bound)
+    assert metric(x, y) == result.distance
+
+
+def test_bound_closed_form():
+    # Widest gap: between (1, 0) and (L, 1); bound = 1 / cos(gap / 2) - 1.
+    for neighborhood in (1, 2, 3, 5, 10):
+        gap = np.arctan2(1, neighborhood)
+        assert euclidean_grid_bound(neighborhood) == pytest.approx(1 / np.cos(gap / 2) - 1)
+    # 1 - cos(gap / 2), the relative error measured from the grid value: 7.6%, 2.7%, 1.3%.
+    assert [round(1 - 1 / (1 + euclidean_grid_bound(L)), 3) for L in (1, 2, 3)] == [
+        0.076, 0.027, 0.013]
+
+
+def test_tolerance_picks_smallest_neighborhood():
+    x, y = _pair((10, 10), seed=8)
+    by_tolerance = Wasserstein(tolerance=0.02).transport(x, y)
+    assert by_tolerance.method == "grid"
+    assert by_tolerance.bound == euclidean_grid_bound(3)
+    assert by_tolerance.distance == wasserstein(x, y, neighborhood=3)
+
+
+@pytest.mark.parametrize(
+    ("metric", "method", "shift", "expected"),
+    [
+        ("cityblock", "grid", (3, -4), 7.0),
+        ("chebyshev", "grid", (3, -4), 4.0),
+        ("euclidean", "dense", (3, -4), 5.0),
+        ("euclidean", "grid", (3, -4), 5.0),
+        ("sqeuclidean", "dense", (3, -4), 5.0),
+        ("euclidean", "grid", (2, -4), np.hypot(2, 4)),  # 2 * (1, -2): a lattice step at L=2
+    ],
+)
+def test_translation_moves_by_the_shift(metric, method, shift, expected):
+    image = np.zeros((20, 17))
+    image[7:11, 6:9] = gaussian_filter(np.ones((4, 3)), 1.0) + 1.0
+    moved = np.roll(image, shift, axis=(0, 1))
+    kwargs = {"neighborhood": 2} if shift == (2, -4) else {}
+    got = wasserstein(image.ravel(), moved.ravel(), image_shape=image.shape,
+                      ground_metric=metric, method=method, **kwargs)
+    assert got == pytest.approx(expected, rel=1e-12)
+
+
+images = arrays(np.float64, 36, elements=st.floats(0, 10, allow_subnormal=False)).filter(
+    lambda a: a.sum() > 1e-3)
+
+
+@settings(max_examples=25, deadline=None)
+@given(x=images, y=images, metric=st.sampled_from(METRICS))
+def test_identity_and_symmetry(x, y, metric):
+    assert wasserstein(x, x, ground_metric=metric) == 0.0
+    forward = wasserstein(x, y, ground_metric=metric)
+    assert forward >= 0.0
+    assert wasserstein(y, x, ground_metric=metric) == pytest.approx(forward, rel=1e-9,
+                                                                     abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"ground_metric": "cityblock"}, {"ground_metric": "euclidean"},
+     {"neighborhood": 2}, {"ground_metric": "cityblock", "solver": "highs"}],
+)
+def test_pairwise_matches_sklearn(params):
+    rng = np.random.default_rng(0)
+    X, Y = rng.random((4, 63)), rng.random((3, 63))
+    metric = Wasserstein(image_shape=(7, 9), **params)
+    np.testing.assert_allclose(metric.pairwise(X, Y), pairwise_distances(X, Y, metric=metric),
+                               rtol=1e-12)
+    np.testing.assert_allclose(metric.pairwise(X), pairwise_distances(X, metric=metric),
+                               rtol=1e-12)
+
+
+def test_transport_plan_and_flow_are_consistent():
+    shape = (7, 6)
+    x, y = _pair(shape, seed=9)
+    a, b = x / x.sum(), y / y.sum()
+    plan = Wasserstein(image_shape=shape, ground_metric="chebyshev", method="dense").transport(
+        x, y)
+    coupling = np.zeros((a.size, a.size))
+    coupling[plan.sources, plan.targets] = plan.amounts
+    np.testing.assert_allclose(coupling.sum(axis=1), a, atol=1e-15)
+    np.testing.assert_allclose(coupling.sum(axis=0), b, atol=1e-15)
+    assert plan.kind == "plan" and plan.bound == 0.0
+    flow = Wasserstein(image_shape=shape, ground_metric="chebyshev").transport(x, y)
+    assert flow.kind == "flow" and flow.method == "grid"
+    net = np.bincount(flow.sources, flow.amounts, a.size) - np.bincount(
+        flow.targets, flow.amounts, a.size)
+    np.testing.assert_allclose(net, a - b, atol=1e-15)
+    assert flow.distance == pytest.approx(plan.distance, rel=1e-12)
+
+
+def test_fallback_without_numba(monkeypatch):
+    x, y = _pair((8, 8), seed=10)
+    fast = wasserstein(x, y, ground_metric="cityblock")
+    fast_euclidean = Wasserstein().transport(x, y)
+    assert fast_euclidean.method == "grid"
+    monkeypatch.setattr(_grid_flow, "_network_simplex", lambda: None)
+    assert _grid_flow.resolve_solver("auto") == "highs"
+    assert wasserstein(x, y, ground_metric="cityblock") == pytest.approx(fast, rel=1e-9)
+    slow_euclidean = Wasserstein().transport(x, y)  # exact: auto falls back to dense
+    assert slow_euclidean.method == "dense"
+    assert slow_euclidean.distance == pytest.approx(fast_euclidean.distance, rel=1e-9)
+    with pytest.raises(ValueError, match="needs numba"):
+        wasserstein(x, y, ground_metric="cityblock", solver="network_simplex")
+    with pytest.raises(ValueError, match="column generation"):
+        wasserstein(x, y, method="grid")
+
+
+def test_memory_guard_refuses_before_allocating():
+    x, y = _pair((64, 64), seed=11)
+    misses = _exact._dense_cost.cache_info().misses
+    with pytest.raises(ValueError, match=r"method='grid'.*Downscale.*[Ss]liced"):
+        wasserstein(x, y, method="dense", memory_limit=100)
+    with pytest.raises(ValueError, match="memory_limit=1 MB"):
+        wasserstein(x, y, ground_metric="sqeuclidean", memory_limit=1)
+    assert _exact._dense_cost.cache_info().misses == misses
+    # The grid needs no cost matrix: exact cityblock at this size whatever the budget.
+    assert wasserstein(x, y, ground_metric="cityblock", memory_limit=1) > 0
+
+
+def test_unconverged_pot_raises(monkeypatch):
+    monkeypatch.setattr(_exact, "_EMD_MAX_ITER", 2)
+    x, y = _pair((6, 6), seed=12)
+    with pytest.raises(RuntimeError, match="did not reach the optimum"):
+        wasserstein(x, y, method="dense")
+
+
+@pytest.mark.parametrize(
+    ("params", "error", "match"),
+    [
+        ({"ground_metric": "sqeuclidean", "p": 1}, ValueError, "needs p=2"),
+        ({"ground_metric": "euclidean", "p": 2, "method": "grid"}, ValueError,
+         "not a path length"),
+        ({"ground_metric": "sqeuclidean", "method": "grid"}, ValueError, "not a path length"),
+        ({"ground_metric": "cityblock", "neighborhood": 2}, ValueError, "euclidean grid only"),
+        ({"neighborhood": 2, "tolerance": 0.1}, ValueError, "not both"),
+        ({"tolerance": 1e-6}, ValueError, "method='dense'"),
+        ({"method": "grid", "pixel_size": (1.0, 2.0)}, ValueError, "square pixels"),
+        ({"ground_metric": "manhattan"}, InvalidParameterError, "ground_metric"),
+        ({"neighborhood": 0}, InvalidParameterError, "neighborhood"),
+        ({"p": 0.5}, InvalidParameterError, "'p'"),
+        ({"method": "exact"}, InvalidParameterError, "method"),
+    ],
+)
+def test_bad_parameters(params, error, match):
+    x, y = _pair((5, 5), seed=13)
+    with pytest.raises(error, match=match):
+        wasserstein(x, y, **params)
+
+
+def test_bad_images():
+    with pytest.raises(ValueError, match="negative pixel"):
+        wasserstein(-np.ones(16), np.ones(16))
+    with pytest.raises(ValueError, match="image_shape"):
+        wasserstein(np.ones(12), np.ones(12))
+    x = np.ones(16)
+    wasserstein(x, np.arange(16.0), ground_metric="cityblock")
+    assert np.array_equal(x, np.ones(16))
+
+
+def test_clone_and_params():
+    metric = Wasserstein(ground_metric="chebyshev", neighborhood=None, memory_limit=50)
+    assert clone(metric).get_params() == metric.get_params()
+
+
+def test_grid_arcs_are_cached_and_read_only():
+    tails, heads, costs = grid_arcs((5, 4), "euclidean", 2)
+    assert grid_arcs((5, 4), "euclidean", 2)[0] is tails
+    assert not costs.flags.writeable
+    directions = _grid_flow.lattice_directions(2)
+    assert len(tails) == sum((5 - abs(a)) * (4 - abs(b)) for a, b in directions)
+    np.testing.assert_allclose(costs, np.hypot(heads // 4 - tails // 4, heads % 4 - tails % 4))
+
+
+@pytest.mark.parametrize("params", [
+    {"method": "dense", "neighborhood": 2},
+    {"method": "dense", "tolerance": 0.05},
+    {"method": "auto", "neighborhood": 2, "pixel_size": (1.0, 2.0)},
+])
+def test_grid_bound_parameters_are_never_silently_ignored(params):
+    x, y = np.ones(16), np.arange(16.0) + 1
+    with pytest.raises(ValueError, match="neighborhood and tolerance ask for the euclidean grid"):
+        wasserstein(x, y, **params)
