@@ -236,3 +236,55 @@ def test_numpy_fallback_gives_the_same_numbers(monkeypatch):
     with_numba = metric.pairwise(X)
     monkeypatch.setattr(_softmin, "numba", None)
     assert np.allclose(metric.pairwise(X), with_numba, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.skipif(_softmin.numba is None, reason="the numba engine is not installed")
+@pytest.mark.parametrize(("spacing", "eps", "slope"), [(1.0, 1.0, 40.0), (2.0, 0.7, 3.0),
+                                                       (0.5, 4.0, 400.0)])
+def test_regular_grid_walk_matches_logsumexp(spacing, eps, slope):
+    """Same source and target grid: terms are chained by products (exp where they could overflow)."""
+    rng = np.random.default_rng(int(10 * eps))
+    grid = np.arange(60) * spacing
+    X = np.cumsum(rng.normal(scale=slope, size=(6, 60)), axis=1)
+    X[1] = -((grid - 20) ** 2) / (3 * eps)  # a smooth bump
+    X[2, ::3] = -np.inf
+    squared = (grid[:, None] - grid[None, :]) ** 2
+    with np.errstate(divide="ignore"):
+        expected = logsumexp(X[:, None, :] - squared / eps, axis=-1)
+    assert len(_softmin._step_factors(grid, grid, eps)) == 121
+    Y = _softmin.log_convolve(X, grid, grid, eps)
+    assert np.allclose(Y, expected, rtol=1e-12, atol=1e-11)
+
+
+def test_kernel_domain_route_matches_log_domain_route(monkeypatch):
+    rng = np.random.default_rng(13)
+    X = images(rng, (8, 8), n=4)
+    X[0, :10] = 0
+    metric = SinkhornDivergence(reg=0.5, image_shape=(8, 8))
+    kernel_domain = metric.pairwise(X)
+    monkeypatch.setattr(_sinkhorn, "_KERNEL_SPAN", 0.0)  # every pair in the log domain
+    assert np.allclose(metric.pairwise(X), kernel_domain, rtol=1e-9, atol=1e-12)
+
+
+def test_mixed_batch_equals_pairs_alone():
+    """Pairs in the kernel and in the log domain share a batch; each value is its own."""
+    rng = np.random.default_rng(14)
+    X = images(rng, (8, 8), n=3)
+    X[2, 5] = 1e-250  # a log-mass spread beyond the kernel domain's range
+    grids = _sinkhorn._pyramid((8, 8), 1.0, 1.0)
+    fits = _sinkhorn._fits_kernel(np.log(X).reshape(3, 8, 8), grids[0], grids[0], 0.5)
+    assert fits.tolist() == [True, True, False]
+    metric = Sinkhorn(reg=0.5, image_shape=(8, 8))
+    assert np.allclose(metric.pairwise(X), pairwise_distances(X, metric=metric),
+                       rtol=1e-12, atol=0)
+
+
+def test_anderson_and_over_relaxation_reach_the_same_value(monkeypatch):
+    rng = np.random.default_rng(15)
+    X = images(rng, (32, 32), n=2, floor=0.05)
+    metric = Sinkhorn(reg=2.0, tol=1e-8, max_iter=20_000)
+    assert _sinkhorn._ANDERSON_MIN_PIXELS <= 32 * 32
+    accelerated = metric.pairwise(X)
+    assert np.allclose(accelerated, pairwise_distances(X, metric=metric), rtol=1e-12, atol=0)
+    monkeypatch.setattr(_sinkhorn, "_ANDERSON_MAX_ITER", 0)
+    assert np.allclose(metric.pairwise(X), accelerated, rtol=1e-7, atol=1e-9)

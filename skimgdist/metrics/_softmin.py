@@ -44,6 +44,8 @@ except ImportError:  # the optional extra "fast" is not installed
 # Terms more than CUT below the largest one are dropped by the numba engine:
 # exp(-40) ~ 4e-18 per term, below the rounding of the sum.
 _CUT = 40.0
+# Largest exponent of a factor of the multiplicative walk (no overflow: e^600 < e^709).
+_STEP_LIMIT = 300.0
 # Bytes of the temporary block in the dense engine (kept cache sized).
 _DENSE_BLOCK_BYTES = 2**21
 
@@ -120,26 +122,51 @@ def _numba_engine():
             cut = _CUT
             if weighted:  # weights reach the squared span; keep the same relative margin
                 cut += np.log1p((max(target[-1], source[-1]) - min(target[0], source[0])) ** 2)
-            kernel(X, np.ascontiguousarray(source, dtype=np.float64),
-                   np.ascontiguousarray(target, dtype=np.float64), eps, cut, weighted, Y, Yw)
+            source = np.ascontiguousarray(source, dtype=np.float64)
+            target = np.ascontiguousarray(target, dtype=np.float64)
+            kernel(X, source, target, eps, cut, weighted, _step_factors(source, target, eps),
+                   Y, Yw)
             return Y, (Yw if weighted else None)
 
         _compiled = run
     return _compiled
 
 
-def _envelope_log_convolve(X, source, target, eps, cut, weighted, Y, Yw):
+def _step_factors(source, target, eps):
+    """Gaussian factors of one step along a regular grid, for the multiplicative walk.
+
+    When ``source`` and ``target`` are the same grid of spacing ``d``, moving
+    output ``k`` one step to the right of input ``i`` multiplies the Gaussian by
+    ``exp(-d^2 (2 e + 1) / eps)`` with ``e = k - i``; entry ``e + n`` holds it,
+    or ``-1`` where its exponent exceeds ``_STEP_LIMIT`` (then ``exp`` is called).
+    Empty for other grids.
+    """
+    n = len(source)
+    if n < 2 or not np.array_equal(source, target):
+        return np.empty(0)
+    spacing = np.diff(source)
+    if not (spacing == spacing[0]).all():
+        return np.empty(0)
+    exponent = spacing[0] ** 2 * (2 * np.arange(-n, n + 1) + 1) / eps
+    return np.where(np.abs(exponent) <= _STEP_LIMIT,
+                    np.exp(-np.clip(exponent, -_STEP_LIMIT, _STEP_LIMIT)), -1.0)
+
+
+def _envelope_log_convolve(X, source, target, eps, cut, weighted, steps, Y, Yw):
     n_rows, n_in = X.shape
     n_out = target.shape[0]
     inv_eps = 1.0 / eps
+    floor = np.exp(-cut)
+    up = np.empty(n_out)
+    down = np.empty(n_out)
+    hull = np.empty(n_in, dtype=np.int64)
+    bounds = np.empty(n_in)
+    lifted = np.empty(n_in)
+    best = np.empty(n_out, dtype=np.int64)
+    peak = np.empty(n_out)
+    total = np.empty(n_out)
+    total_weighted = np.empty(n_out)
     for r in range(n_rows):
-        hull = np.empty(n_in, dtype=np.int64)
-        bounds = np.empty(n_in)
-        lifted = np.empty(n_in)
-        best = np.empty(n_out, dtype=np.int64)
-        peak = np.empty(n_out)
-        total = np.empty(n_out)
-        total_weighted = np.empty(n_out)
         x = X[r]
         # Upper envelope of x_i - (t - s_i)^2 / eps == lower envelope of the
         # parabolas lifted_i + t^2 - 2 t s_i, lifted_i = -eps x_i + s_i^2.
@@ -178,6 +205,16 @@ def _envelope_log_convolve(X, source, target, eps, cut, weighted, Y, Yw):
             peak[k] = x[i] - d * d * inv_eps
             total[k] = 0.0
             total_weighted[k] = 0.0
+        # On a regular grid, a term is the previous one times exp(peak_k - peak_k+-1)
+        # and a tabulated Gaussian factor: two products instead of one exp per term,
+        # unless a factor could overflow (then every term of the row calls exp).
+        walk = steps.shape[0] > 0
+        for k in range(n_out - 1):
+            jump = peak[k] - peak[k + 1]
+            if abs(jump) > _STEP_LIMIT:
+                walk = False
+            up[k] = np.exp(jump)
+            down[k + 1] = 1.0 / up[k]
         start = 0
         for i in range(n_in):
             xi = x[i]
@@ -186,26 +223,44 @@ def _envelope_log_convolve(X, source, target, eps, cut, weighted, Y, Yw):
             while start < n_out and best[start] < i:
                 start += 1
             si = source[i]
+            first = 0.0  # the term at `start`, where both walks begin
+            term = 0.0
             k = start
             while k < n_out:
                 d = target[k] - si
                 squared = d * d
-                gap = peak[k] - xi + squared * inv_eps
-                if gap >= cut:
-                    break
-                term = np.exp(-gap)
+                factor = steps[k - 1 - i + n_in] if walk and k > start else -1.0
+                if factor >= 0.0:
+                    term *= up[k - 1] * factor
+                    if term <= floor:
+                        break
+                else:
+                    gap = peak[k] - xi + squared * inv_eps
+                    if gap >= cut:
+                        break
+                    term = np.exp(-gap)
+                    if k == start:
+                        first = term
                 total[k] += term
                 if weighted:
                     total_weighted[k] += term * squared
                 k += 1
+            term = first
             k = start - 1
             while k >= 0:
                 d = target[k] - si
                 squared = d * d
-                gap = peak[k] - xi + squared * inv_eps
-                if gap >= cut:
-                    break
-                term = np.exp(-gap)
+                factor = (steps[i - k - 1 + n_in] if walk and (k < start - 1 or first > 0.0)
+                          else -1.0)
+                if factor >= 0.0:
+                    term *= down[k + 1] * factor
+                    if term <= floor:
+                        break
+                else:
+                    gap = peak[k] - xi + squared * inv_eps
+                    if gap >= cut:
+                        break
+                    term = np.exp(-gap)
                 total[k] += term
                 if weighted:
                     total_weighted[k] += term * squared
