@@ -25,6 +25,7 @@ from skimgdist import (
 )
 from skimgdist._image import pixel_coordinates
 from skimgdist.metrics import _sliced_kernels
+from skimgdist.metrics._sliced import _project, _sort_orders
 
 ENGINES = ["numpy", pytest.param("compiled", marks=pytest.mark.skipif(
     _sliced_kernels.merge_costs is None, reason="numba (the 'fast' extra) is not installed"))]
@@ -213,6 +214,53 @@ def test_compiled_kernel_equals_numpy_fallback(monkeypatch):
             fallback = metric.pairwise(X)
         np.testing.assert_allclose(compiled, fallback, rtol=1e-12, atol=1e-15)
         np.testing.assert_allclose(per_pair, fallback, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("cls", [SlicedWasserstein, MaxSlicedWasserstein])
+def test_per_pair_kernels_on_extreme_images(cls, monkeypatch):
+    # Point masses (a CDF at 1 from the first or only at the last pixel), identical images
+    # (every merge step advances both indices, into the padding of the buffers) and a
+    # half-empty image: the single-pair kernels against the NumPy route.
+    if _sliced_kernels.pair_cost is None:
+        pytest.skip("numba (the 'fast' extra) is not installed")
+    shape = (7, 9)
+    X = _images(3, shape, seed=16)
+    first, last, half = np.zeros((3, X.shape[1]))
+    first[0], last[-1] = 1.0, 1.0
+    half[X.shape[1] // 2:] = X[0, X.shape[1] // 2:]
+    X = np.vstack([X, first, last, half])
+    for p in (1, 1.5, 2, 3):
+        metric = cls(image_shape=shape, n_projections=6, p=p)
+        per_pair = np.array([[metric(x, y) for y in X] for x in X])
+        with monkeypatch.context() as patch:
+            for kernel in _sliced_kernels.__all__:
+                patch.setattr(_sliced_kernels, kernel, None)
+            fallback = metric.pairwise(X)
+        np.testing.assert_allclose(per_pair, fallback, rtol=1e-12, atol=1e-15)
+        np.testing.assert_array_equal(np.diag(per_pair), 0.0)
+
+
+@pytest.mark.parametrize("shape", [(31, 47), (12, 7), (1, 10), (3, 60), (40, 2)])
+@pytest.mark.parametrize("pixel_size", [(1.0, 1.0), (2.0, 0.5), (0.3, 0.7)])
+def test_pixel_orders_sort_the_projections(shape, pixel_size, engine):
+    # Linear-time grid order (compiled) or np.argsort: either must sort the projections
+    # exactly as NumPy computes them, including ties (axis-aligned, 45 degrees).
+    rng = np.random.default_rng(17)
+    directions = np.vstack([
+        SlicedWasserstein(n_projections=16).directions(),
+        SlicedWasserstein(n_projections=8, projections="random", random_state=3).directions()
+        * rng.choice([-1.0, 1.0], size=(8, 2)),
+    ])
+    directions = np.ascontiguousarray(directions)
+    order = _sort_orders.__wrapped__(shape, directions.tobytes(), *pixel_size)
+    projected = _project(pixel_coordinates(shape, pixel_size), directions)
+    for d in range(len(directions)):
+        np.testing.assert_array_equal(np.sort(order[d]), np.arange(shape[0] * shape[1]))
+        assert np.all(np.diff(projected[d, order[d]]) >= 0)
+    if engine == "compiled" and shape == (31, 47):  # the linear-time order is used here
+        grid = pixel_coordinates(shape, pixel_size)
+        out = np.empty(grid.shape[0], dtype=np.uint32)
+        assert _sliced_kernels.grid_order(grid, *shape, *directions[1], *pixel_size, out)
 
 
 def test_small_working_memory_gives_the_same_matrix(engine):

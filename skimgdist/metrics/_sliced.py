@@ -88,18 +88,25 @@ def _directions(projections, n_projections, random_state):
 
 @lru_cache(maxsize=16)
 def _sort_orders(image_shape, directions_bytes, row_size, column_size):
-    """Per direction, the order of the pixels along it: int32 ``(n_directions, n_pixels)``.
+    """Per direction, the order of the pixels along it: uint32 ``(n_directions, n_pixels)``.
 
     The only geometry kept between calls (4 bytes per pixel and direction); the
-    sorted positions are recomputed per block of directions from it.
+    sorted positions are recomputed from it.  Unsigned, so that the compiled
+    kernels index with it without a test for negative indices.  With numba, the
+    grid structure gives the order in linear time (``_sliced_kernels.grid_order``);
+    directions it cannot do (ties broken by rounding, elongated images) and
+    installations without numba use a stable ``np.argsort`` of the projections.
     """
     directions = np.frombuffer(directions_bytes, dtype=float).reshape(-1, 2)
     coordinates = pixel_coordinates(image_shape, (row_size, column_size))
     n_pixels = coordinates.shape[0]
-    index_type = np.int32 if n_pixels < np.iinfo(np.int32).max else np.intp
+    index_type = np.uint32 if n_pixels <= np.iinfo(np.uint32).max else np.uint64
     order = np.empty((len(directions), n_pixels), dtype=index_type)
+    grid_order = _sliced_kernels.grid_order
     for d in range(len(directions)):  # one direction at a time keeps the peak memory low
-        order[d] = np.argsort(_project(coordinates, directions[d:d + 1])[0], kind="stable")
+        if grid_order is None or not grid_order(coordinates, *image_shape, *directions[d],
+                                                row_size, column_size, order[d]):
+            order[d] = np.argsort(_project(coordinates, directions[d:d + 1])[0], kind="stable")
     order.setflags(write=False)
     return order
 
@@ -300,8 +307,8 @@ class _SlicedBase(ImageMetric):
         symmetric = Y is None
         Y = X if symmetric else Y
         if _sliced_kernels.pair_cost is not None and len(X) == len(Y) == 1 and not symmetric:
-            # The per-pair route: no per-image arrays to share, so merge straight
-            # from the two images (saves memory and a dozen passes over them).
+            # The per-pair route: no per-image arrays to share, so the compiled
+            # kernel works from the two images directly (no NumPy temporaries).
             cost = _sliced_kernels.pair_cost(X[0], Y[0], order, coordinates, directions,
                                              float(self.p), self._reduce == "max")
             return self._finish(np.array([[cost]]), len(directions))

@@ -1,8 +1,9 @@
-"""Compiled merge kernels of the sliced Wasserstein distances (optional, need numba).
+"""Compiled kernels of the sliced Wasserstein distances (optional, need numba).
 
-``merge_costs`` (batched, on per-image CDFs) and ``pair_cost`` (one pair, straight
-from the two images) are ``None`` when numba is not installed; :mod:`._sliced`
-then uses its NumPy merge (the same numbers to about 1e-14).  Install the ``fast`` extra
+``merge_costs`` (batched, on per-image CDFs), ``pair_cost`` (one pair, straight
+from the two images) and ``grid_order`` (the pixel order along a direction) are
+``None`` when numba is not installed; :mod:`._sliced` then uses its NumPy merge
+and ``np.argsort`` (the same numbers to about 1e-14).  Install the ``fast`` extra
 (``pip install skimgdist[fast]``) to get the compiled kernels.
 
 The merge of two CDFs is a chain of dependent loads (the next index depends on
@@ -15,16 +16,26 @@ both CDFs equal 1, so extra steps add intervals of length zero and the loop
 needs no exit test.  The kernel runs in parallel over rows for large blocks and
 serially for small ones, where starting the thread pool would cost more than the
 work.
+
+The single-pair route (``pair_cost``) keeps the merge's chain of dependent loads
+short: per group of four directions it first writes both CDFs and the sorted
+positions to buffers (random gathers from one ``(wa, wb, row, column)`` record per
+pixel, independent of each other), then merges the four directions in lock step
+with sequential reads only.  ``p = 2`` and other ``p`` are separate compiled
+kernels (no ``pow`` and no branch on ``p`` in the loop), and ``p = 1`` needs no
+merge at all: one pass per direction, ``sum_k |F_a - F_b| (x_{k+1} - x_k)``.
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 try:
     import numba
 except ImportError:  # the optional "fast" extra is not installed
     numba = None
 
-__all__ = ["merge_costs", "pair_cost"]
+__all__ = ["grid_order", "merge_costs", "pair_cost"]
 
 # Below this many merge steps a call runs serially.
 _PARALLEL_THRESHOLD = 2_000_000
@@ -117,59 +128,77 @@ def _merge_costs(FX, FY, positions, offsets, p, take_max, symmetric, out):
             out[i, j] = _four_directions(a, FY[j], positions, offsets, p, take_max)
 
 
-def _pixel_step(wa, wb, order, coordinates, t0, t1, ia, ib, sa, sb, last, previous, cost, p):
-    """:func:`_step` reading the images directly: ``sa``/``sb`` are running CDF sums."""
-    fa = 1.0 if ia >= last else min(sa, 1.0)
-    fb = 1.0 if ib >= last else min(sb, 1.0)
+def _records(wa, wb, coordinates):
+    """Rows ``(wa[k], wb[k], row[k], column[k])``: one cache line per gathered pixel."""
+    records = np.empty((wa.shape[0], 4))
+    for k in range(wa.shape[0]):
+        records[k, 0], records[k, 1] = wa[k], wb[k]
+        records[k, 2], records[k, 3] = coordinates[k, 0], coordinates[k, 1]
+    return records
+
+
+def _sorted_cdfs(records, order, t0, t1, a, b, positions):
+    """Along one direction: both CDFs and the projected positions, in sorted pixel order.
+
+    The gathers are independent of each other (no merge decision waits on them),
+    and the CDFs end at exactly 1 so that the merge ends on a common breakpoint.
+    """
+    last = order.shape[0] - 1
+    sa = sb = 0.0
+    for k in range(last + 1):
+        pixel = order[k]
+        sa += records[pixel, 0]
+        sb += records[pixel, 1]
+        a[k], b[k] = min(sa, 1.0), min(sb, 1.0)
+        positions[k] = t0 * records[pixel, 2] + t1 * records[pixel, 3]
+    a[last] = b[last] = 1.0
+
+
+def _padded_step(a, b, positions, ia, ib, previous, cost, p, square):
+    """:func:`_step` without clamping, on buffers padded past the last point."""
+    fa, fb = a[ia], b[ib]
     u = min(fa, fb)
-    ka, kb = order[min(ia, last)], order[min(ib, last)]
-    gap = abs((t0 * coordinates[ka, 0] + t1 * coordinates[ka, 1])
-              - (t0 * coordinates[kb, 0] + t1 * coordinates[kb, 1]))
-    if p == 1.0:
-        power = gap
-    elif p == 2.0:
-        power = gap * gap
-    else:
-        power = gap**p
-    advance_a, advance_b = fa <= fb, fb <= fa
-    ia, ib = ia + advance_a, ib + advance_b
-    sa += advance_a * wa[order[min(ia, last)]]
-    sb += advance_b * wb[order[min(ib, last)]]
-    return ia, ib, sa, sb, u, cost + power * (u - previous)
+    gap = abs(positions[ia] - positions[ib])
+    power = gap * gap if square else gap**p
+    return ia + (fa <= fb), ib + (fb <= fa), u, cost + power * (u - previous)
 
 
-def _pair_cost(wa, wb, order, coordinates, directions, p, take_max):
-    """Sum (or max) over directions of ``W_p^p`` between two unit-mass images.
+def _pair_merges(wa, wb, order, coordinates, directions, p, take_max, square):
+    """Sum (or max) over directions of ``W_p^p`` between two unit-mass images, ``p > 1``.
 
-    The per-pair route: no CDF arrays, the merge walks both images along the
-    cached pixel order ``order[d]`` with running sums (the same additions as a
-    cumulative sum), four directions in lock step.  Exactly tied positions need no
-    merging here: they only add intervals whose two quantiles coincide or whose
-    length is zero.
+    The per-pair route, four directions at a time: first the two CDFs and the
+    sorted positions of each direction go to buffers (random gathers, but
+    independent ones), then the four merges run in lock step on the buffers with
+    monotone, sequential reads.  Exactly tied positions need no merging: they only
+    add intervals whose two quantiles coincide or whose length is zero.  A merge of
+    ``n`` points runs ``2n - 1`` steps and an index grows by at most one per step,
+    so no read goes past ``2n - 2``; an index passes the last point only once the
+    other CDF is at 1 as well, so the padding (CDF 1, position 0) adds intervals of
+    length zero and the loop needs neither exit test nor clamping.  ``square`` is a
+    compile-time constant: for ``p == 2`` the loop has no ``pow`` and no branch.
     """
     n_directions, n_pixels = order.shape
-    final, last = n_directions - 1, n_pixels - 1
+    final = n_directions - 1
+    records = _records(wa, wb, coordinates)
+    a = np.ones((4, 2 * n_pixels))
+    b = np.ones((4, 2 * n_pixels))
+    positions = np.zeros((4, 2 * n_pixels))
+    a0, a1, a2, a3 = a[0], a[1], a[2], a[3]
+    b0, b1, b2, b3 = b[0], b[1], b[2], b[3]
+    x0, x1, x2, x3 = positions[0], positions[1], positions[2], positions[3]
     result = 0.0
     for d in range(0, n_directions, 4):
-        d1, d2, d3 = min(d + 1, final), min(d + 2, final), min(d + 3, final)
-        o0, o1, o2, o3 = order[d], order[d1], order[d2], order[d3]
+        for lane in range(4):
+            dl = min(d + lane, final)
+            _sorted_cdfs(records, order[dl], directions[dl, 0], directions[dl, 1], a[lane],
+                         b[lane], positions[lane])
         i0 = j0 = i1 = j1 = i2 = j2 = i3 = j3 = 0
-        s0, r0, s1, r1 = wa[o0[0]], wb[o0[0]], wa[o1[0]], wb[o1[0]]
-        s2, r2, s3, r3 = wa[o2[0]], wb[o2[0]], wa[o3[0]], wb[o3[0]]
         u0 = u1 = u2 = u3 = c0 = c1 = c2 = c3 = 0.0
-        for _ in range(2 * last + 1):
-            i0, j0, s0, r0, u0, c0 = _pixel_step(wa, wb, o0, coordinates, directions[d, 0],
-                                                 directions[d, 1], i0, j0, s0, r0, last, u0,
-                                                 c0, p)
-            i1, j1, s1, r1, u1, c1 = _pixel_step(wa, wb, o1, coordinates, directions[d1, 0],
-                                                 directions[d1, 1], i1, j1, s1, r1, last, u1,
-                                                 c1, p)
-            i2, j2, s2, r2, u2, c2 = _pixel_step(wa, wb, o2, coordinates, directions[d2, 0],
-                                                 directions[d2, 1], i2, j2, s2, r2, last, u2,
-                                                 c2, p)
-            i3, j3, s3, r3, u3, c3 = _pixel_step(wa, wb, o3, coordinates, directions[d3, 0],
-                                                 directions[d3, 1], i3, j3, s3, r3, last, u3,
-                                                 c3, p)
+        for _ in range(2 * n_pixels - 1):
+            i0, j0, u0, c0 = _padded_step(a0, b0, x0, i0, j0, u0, c0, p, square)
+            i1, j1, u1, c1 = _padded_step(a1, b1, x1, i1, j1, u1, c1, p, square)
+            i2, j2, u2, c2 = _padded_step(a2, b2, x2, i2, j2, u2, c2, p, square)
+            i3, j3, u3, c3 = _padded_step(a3, b3, x3, i3, j3, u3, c3, p, square)
         result = _combine(result, c0, take_max)
         if d + 1 < n_directions:
             result = _combine(result, c1, take_max)
@@ -178,6 +207,108 @@ def _pair_cost(wa, wb, order, coordinates, directions, p, take_max):
         if d + 3 < n_directions:
             result = _combine(result, c3, take_max)
     return result
+
+
+def _pair_merges_square(wa, wb, order, coordinates, directions, p, take_max):
+    return _pair_merges(wa, wb, order, coordinates, directions, p, take_max, True)
+
+
+def _pair_merges_power(wa, wb, order, coordinates, directions, p, take_max):
+    return _pair_merges(wa, wb, order, coordinates, directions, p, take_max, False)
+
+
+def _pair_w1(wa, wb, order, coordinates, directions, take_max):
+    """Sum (or max) over directions of ``W_1 = sum_k |F_a(x_k) - F_b(x_k)| (x_{k+1} - x_k)``.
+
+    No merge: one pass per direction along the sorted pixels, with independent
+    gathers and running sums (the same additions as a cumulative sum).
+    """
+    n_directions, n_pixels = order.shape
+    records = _records(wa, wb, coordinates)
+    result = 0.0
+    for d in range(n_directions):
+        t0, t1 = directions[d, 0], directions[d, 1]
+        pixel = order[d, 0]
+        previous = t0 * records[pixel, 2] + t1 * records[pixel, 3]
+        sa = sb = cost = 0.0
+        for k in range(1, n_pixels):
+            sa += records[pixel, 0]
+            sb += records[pixel, 1]
+            pixel = order[d, k]
+            position = t0 * records[pixel, 2] + t1 * records[pixel, 3]
+            cost += abs(min(sa, 1.0) - min(sb, 1.0)) * (position - previous)
+            previous = position
+        result = _combine(result, cost, take_max)
+    return result
+
+
+def _pair_cost(wa, wb, order, coordinates, directions, p, take_max):
+    """Sum (or max) over directions of ``W_p^p`` between two unit-mass images.
+
+    ``order`` is the cached pixel order per direction (unsigned, so that indexing
+    needs no wraparound test).
+    """
+    if p == 1.0:
+        return _pair_w1(wa, wb, order, coordinates, directions, take_max)
+    kernel = _pair_merges_square if p == 2.0 else _pair_merges_power
+    return kernel(wa, wb, order, coordinates, directions, p, take_max)
+
+
+def _grid_order(coordinates, height, width, t0, t1, row_size, column_size, order):
+    """Write to ``order`` the pixels sorted along ``(t0, t1)`` in linear time; ``False`` if not.
+
+    On the pixel grid the projection is ``a r + b c`` (``a = t0 row_size``,
+    ``b = t1 column_size``).  Say ``|b| >= |a|`` (otherwise rows and columns swap
+    roles) and mirror the columns when ``b < 0``: the position is then ``|b|`` times
+    ``c + g r`` with ``g = a / |b|`` in ``[-1, 1]``.  Writing ``g r = floor(g r) +
+    frac(g r)``, pixels sort by the integer ``c + floor(g r)`` first and by
+    ``frac(g r)`` next, so one sort of the ``height`` rows by fraction and a sweep
+    over the integers list every pixel in order: no comparison sort of all pixels.
+    Rounding can order near-ties differently from the computed positions, so the
+    sweep checks them (computed as in ``_sliced._project``) and gives up on the first
+    descent, as it does when the sweep would be much longer than the image
+    (elongated images); the caller then uses a comparison sort.
+    """
+    a, b = t0 * row_size, t1 * column_size
+    major_is_column = abs(b) >= abs(a)
+    if major_is_column:
+        n_major, n_minor, major, minor = width, height, b, a
+    else:
+        n_major, n_minor, major, minor = height, width, a, b
+    ratio = minor / abs(major)
+    if not np.isfinite(ratio):
+        return False
+    whole = np.empty(n_minor, dtype=np.int64)
+    fraction = np.empty(n_minor)
+    for v in range(n_minor):
+        whole[v] = np.floor(ratio * v)
+        fraction[v] = ratio * v - whole[v]
+    low, high = whole.min(), whole.max() + n_major
+    if (high - low) * n_minor > 3 * height * width:
+        return False
+    minors = np.argsort(fraction, kind="mergesort")
+    row_part = np.empty(height)
+    column_part = np.empty(width)
+    for r in range(height):
+        row_part[r] = t0 * coordinates[r * width, 0]
+    for c in range(width):
+        column_part[c] = t1 * coordinates[c, 1]
+    k = 0
+    previous = -np.inf
+    for m in range(low, high):
+        for v in minors:
+            u = m - whole[v]
+            if 0 <= u < n_major:
+                if major < 0:
+                    u = n_major - 1 - u
+                r, c = (v, u) if major_is_column else (u, v)
+                position = row_part[r] + column_part[c]
+                if position < previous:
+                    return False
+                previous = position
+                order[k] = r * width + c
+                k += 1
+    return k == height * width
 
 
 def _dispatch(parallel_kernel, serial_kernel, python_function):
@@ -191,14 +322,21 @@ def _dispatch(parallel_kernel, serial_kernel, python_function):
 
 
 if numba is None:
-    merge_costs = pair_cost = None
+    grid_order = merge_costs = pair_cost = None
 else:
     _step = numba.njit(inline="always", cache=True)(_step)
     _combine = numba.njit(inline="always", cache=True)(_combine)
     _four_columns = numba.njit(cache=True)(_four_columns)
     _four_directions = numba.njit(cache=True)(_four_directions)
-    _pixel_step = numba.njit(inline="always", cache=True)(_pixel_step)
-    pair_cost = numba.njit(cache=True, nogil=True)(_pair_cost)
+    _records = numba.njit(cache=True, nogil=True)(_records)
+    _sorted_cdfs = numba.njit(inline="always", cache=True)(_sorted_cdfs)
+    _padded_step = numba.njit(inline="always", cache=True)(_padded_step)
+    _pair_merges = numba.njit(inline="always", cache=True)(_pair_merges)
+    _pair_merges_square = numba.njit(cache=True, nogil=True)(_pair_merges_square)
+    _pair_merges_power = numba.njit(cache=True, nogil=True)(_pair_merges_power)
+    _pair_w1 = numba.njit(cache=True, nogil=True)(_pair_w1)
+    pair_cost = _pair_cost
+    grid_order = numba.njit(cache=True, nogil=True)(_grid_order)
     merge_costs = _dispatch(
         numba.njit(parallel=True, cache=True, nogil=True)(_merge_costs),
         numba.njit(cache=True, nogil=True)(_merge_costs),
