@@ -25,7 +25,7 @@ from skimgdist import (
 )
 from skimgdist._image import pixel_coordinates
 from skimgdist.metrics import _sliced_kernels
-from skimgdist.metrics._sliced import _project, _sort_orders
+from skimgdist.metrics._sliced import _DirectionBlock, _project, _sort_orders
 
 ENGINES = ["numpy", pytest.param("compiled", marks=pytest.mark.skipif(
     _sliced_kernels.merge_costs is None, reason="numba (the 'fast' extra) is not installed"))]
@@ -238,6 +238,68 @@ def test_per_pair_kernels_on_extreme_images(cls, monkeypatch):
             fallback = metric.pairwise(X)
         np.testing.assert_allclose(per_pair, fallback, rtol=1e-12, atol=1e-15)
         np.testing.assert_array_equal(np.diag(per_pair), 0.0)
+
+
+@pytest.mark.parametrize("p", [1, 2, 3])
+def test_batched_kernels_on_many_images_equal_the_numpy_route(p, monkeypatch):
+    # More images than one tile of the city-block kernel (32 rows) and not a multiple of
+    # its blocks of 4, more support points than one chunk of columns (1,024), and enough
+    # work for the parallel kernels: compiled batched route against the NumPy one.
+    if _sliced_kernels.cityblock_costs is None:
+        pytest.skip("numba (the 'fast' extra) is not installed")
+    shape = (12, 12)
+    X, Y = _images(38, shape, seed=21), _images(35, shape, seed=22)
+    X[3, :70] = 0.0  # a half-empty image: long runs of equal CDF values
+    for cls in (SlicedWasserstein, MaxSlicedWasserstein):
+        metric = cls(image_shape=shape, n_projections=9, p=p)
+        compiled = metric.pairwise(X), metric.pairwise(X, Y)
+        with monkeypatch.context() as patch:
+            for kernel in _sliced_kernels.__all__:
+                patch.setattr(_sliced_kernels, kernel, None)
+            fallback = metric.pairwise(X), metric.pairwise(X, Y)
+        for ours, expected in zip(compiled, fallback, strict=True):
+            np.testing.assert_allclose(ours, expected, rtol=1e-12, atol=1e-15)
+        np.testing.assert_array_equal(np.diag(compiled[0]), 0.0)
+        np.testing.assert_array_equal(compiled[0], compiled[0].T)
+
+
+@pytest.mark.parametrize("symmetric", [True, False])
+def test_cityblock_kernel_equals_scipy(symmetric):
+    if _sliced_kernels.cityblock_costs is None:
+        pytest.skip("numba (the 'fast' extra) is not installed")
+    from scipy.spatial.distance import cdist
+
+    rng = np.random.default_rng(23)
+    GX = rng.random((76, 2300))
+    GY = GX if symmetric else rng.random((8, 2300))
+    for start, stop in [(0, 2300), (5, 2101), (1030, 1031)]:
+        out = np.full((len(GX), len(GY)), 0.5)  # the kernel adds to out
+        _sliced_kernels.cityblock_costs(GX, GY, start, stop, symmetric, out)
+        expected = cdist(GX[:, start:stop], GY[:, start:stop], "cityblock") + 0.5
+        if symmetric:  # the upper triangle (with the diagonal) is filled
+            upper = np.triu_indices(len(GX))
+            out, expected = out[upper], expected[upper]
+        np.testing.assert_allclose(out, expected, rtol=1e-13)
+
+
+def test_image_cdfs_kernel_equals_numpy():
+    if _sliced_kernels.image_cdfs is None:
+        pytest.skip("numba (the 'fast' extra) is not installed")
+    shape = (16, 16)
+    directions = np.ascontiguousarray(SlicedWasserstein(n_projections=30).directions())
+    order = _sort_orders.__wrapped__(shape, directions.tobytes(), 1.0, 1.0)
+    block = _DirectionBlock(order, directions, pixel_coordinates(shape))
+    X = _images(301, shape, seed=24)  # enough work for the parallel kernel
+    X /= X.sum(axis=1, keepdims=True)
+    compiled = block.cdfs(X), block.cdfs(X, block.gaps, row_multiple=4)
+    kernel, _sliced_kernels.image_cdfs = _sliced_kernels.image_cdfs, None
+    try:
+        fallback = block.cdfs(X), block.cdfs(X, block.gaps, row_multiple=4)
+    finally:
+        _sliced_kernels.image_cdfs = kernel
+    assert compiled[1].shape == (304, len(block.positions))
+    for ours, expected in zip(compiled, fallback, strict=True):
+        np.testing.assert_array_equal(ours, expected)
 
 
 @pytest.mark.parametrize("shape", [(31, 47), (12, 7), (1, 10), (3, 60), (40, 2)])

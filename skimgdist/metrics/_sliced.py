@@ -8,7 +8,8 @@ direction (its CDF on the sorted positions), computed once per image in the
 batched route.  Per pair there remains the exact one-dimensional solve:
 
 - ``p = 1``: the L1 distance between CDFs weighted by the gaps between positions,
-  a city-block distance between per-image vectors (``scipy.spatial.distance.cdist``);
+  a city-block distance between per-image vectors (a tiled compiled kernel of
+  :mod:`._sliced_kernels`, or ``scipy.spatial.distance.cdist``);
 - ``p > 1``: a merge of the two CDFs (the union of the breakpoints of the two
   quantile functions), by the compiled kernel of :mod:`._sliced_kernels` when
   numba is installed, otherwise by a vectorised NumPy merge giving the same numbers.
@@ -139,6 +140,7 @@ class _DirectionBlock:
         distinct = np.ones((n_block, n_pixels), dtype=bool)
         distinct[:, :-1] = positions[:, 1:] != positions[:, :-1]
         self.order = order
+        self.distinct = distinct
         self.keep = np.flatnonzero(distinct)
         counts = distinct.sum(axis=1)
         self.offsets = np.concatenate([[0], np.cumsum(counts)])
@@ -147,8 +149,19 @@ class _DirectionBlock:
         self.gaps[:-1] = self.positions[1:] - self.positions[:-1]
         self.gaps[self.offsets[1:] - 1] = 0.0
 
-    def cdfs(self, X):
-        """CDF of every image of ``X`` (unit mass) at each distinct position, ``(n, n_support)``."""
+    def cdfs(self, X, weights=None, row_multiple=1):
+        """CDF of every image of ``X`` (unit mass) at each distinct position, ``(n, n_support)``.
+
+        Times ``weights`` (one per distinct position) when given, with zero rows
+        appended up to a multiple of ``row_multiple`` rows.
+        """
+        n_rows = -(-len(X) // row_multiple) * row_multiple
+        if _sliced_kernels.image_cdfs is not None:
+            out = np.empty((n_rows, len(self.positions)))
+            out[len(X):] = 0.0
+            weights = np.ones(len(self.positions)) if weights is None else weights
+            _sliced_kernels.image_cdfs(X, self.order, self.distinct, weights, out)
+            return out
         n_block, n_pixels = self.order.shape
         cumulative = X[:, self.order.ravel()].reshape(len(X), n_block, n_pixels)
         np.cumsum(cumulative, axis=2, out=cumulative)
@@ -157,23 +170,39 @@ class _DirectionBlock:
         # ends on a common breakpoint, and keep the CDFs within [0, 1].
         np.minimum(cumulative, 1.0, out=cumulative)
         cumulative[:, self.offsets[1:] - 1] = 1.0
+        if weights is not None:
+            cumulative *= weights
+        if n_rows > len(X):
+            cumulative = np.vstack([cumulative, np.zeros((n_rows - len(X), len(self.positions)))])
         return cumulative
 
 
-def _costs_p1(FX, FY, block, reduce, symmetric):
-    """Sum (or max) over the block's directions of ``W_1`` between every pair of rows."""
-    slices = [slice(None)] if reduce == "sum" else [
-        slice(start, stop)
-        for start, stop in zip(block.offsets[:-1], block.offsets[1:], strict=True)
-    ]
+def _costs_p1(X, Y, block, reduce):
+    """Sum (or max) over the block's directions of ``W_1`` between every pair of images.
+
+    ``W_1`` summed over directions is a city-block distance between the per-image
+    vectors ``F * gap``; ``Y=None`` means ``Y = X``.
+    """
+    symmetric = Y is None
+    bounds = [(0, len(block.positions))] if reduce == "sum" else list(
+        zip(block.offsets[:-1], block.offsets[1:], strict=True))
+    kernel = _sliced_kernels.cityblock_costs
+    GX = block.cdfs(X, block.gaps, row_multiple=1 if kernel is None else 4)
+    GY = GX if symmetric else block.cdfs(Y, block.gaps, row_multiple=1 if kernel is None else 4)
     result = None
-    for part in slices:
-        gaps = block.gaps[part]
-        if symmetric:  # pdist computes each unordered pair once
-            cost = squareform(pdist(FX[:, part] * gaps, "cityblock"))
+    for start, stop in bounds:
+        if kernel is not None:  # fills the upper triangle only when symmetric
+            cost = np.zeros((len(GX), len(GY)))
+            kernel(GX, GY, int(start), int(stop), symmetric, cost)
+        elif symmetric:  # pdist computes each unordered pair once
+            cost = squareform(pdist(GX[:, start:stop], "cityblock"))
         else:
-            cost = cdist(FX[:, part] * gaps, FY[:, part] * gaps, "cityblock")
+            cost = cdist(GX[:, start:stop], GY[:, start:stop], "cityblock")
         result = cost if result is None else np.maximum(result, cost)
+    result = result[:len(X), :len(X) if symmetric else len(Y)]
+    if kernel is not None and symmetric:
+        lower = np.tril_indices(len(X), -1)
+        result[lower] = result.T[lower]
     return result
 
 
@@ -321,11 +350,11 @@ class _SlicedBase(ImageMetric):
         for directions_slice in gen_batches(n_directions, block_size):
             block = _DirectionBlock(order[directions_slice], directions[directions_slice],
                                     coordinates)
-            FX = block.cdfs(X)
-            FY = FX if symmetric else block.cdfs(Y)
             if self.p == 1:
-                cost = _costs_p1(FX, FY, block, self._reduce, symmetric)
+                cost = _costs_p1(X, None if symmetric else Y, block, self._reduce)
             else:
+                FX = block.cdfs(X)
+                FY = FX if symmetric else block.cdfs(Y)
                 cost = _costs_merge(FX, FY, block, self.p, self._reduce, symmetric)
             total = total + cost if self._reduce == "sum" else np.maximum(total, cost)
         return self._finish(total, n_directions)

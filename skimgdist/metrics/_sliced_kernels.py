@@ -1,10 +1,19 @@
 """Compiled kernels of the sliced Wasserstein distances (optional, need numba).
 
-``merge_costs`` (batched, on per-image CDFs), ``pair_cost`` (one pair, straight
-from the two images) and ``grid_order`` (the pixel order along a direction) are
-``None`` when numba is not installed; :mod:`._sliced` then uses its NumPy merge
-and ``np.argsort`` (the same numbers to about 1e-14).  Install the ``fast`` extra
-(``pip install skimgdist[fast]``) to get the compiled kernels.
+``image_cdfs`` (per-image CDFs of a block of directions), ``cityblock_costs``
+(batched ``p = 1``), ``merge_costs`` (batched ``p > 1``, on per-image CDFs),
+``pair_cost`` (one pair, straight from the two images) and ``grid_order`` (the
+pixel order along a direction) are ``None`` when numba is not installed;
+:mod:`._sliced` then uses NumPy, SciPy's ``cdist`` and ``np.argsort`` (the same
+numbers to about 1e-14).  Install the ``fast`` extra (``pip install
+skimgdist[fast]``) to get the compiled kernels.
+
+For ``p = 1`` the batched route needs no merge: summed over directions, ``W_1``
+is a city-block distance between the per-image vectors ``F * gap``.
+``cityblock_costs`` computes it in tiles: sixteen sums (four rows by four rows)
+over a chunk of columns that stays in cache, so that every value loaded serves
+four pairs and the loop runs on SIMD lanes; about 4x faster than SciPy's
+``cdist``, which streams two rows per pair from memory.
 
 The merge of two CDFs is a chain of dependent loads (the next index depends on
 the last comparison), so one merge leaves the processor mostly waiting.  The
@@ -13,9 +22,12 @@ rows of ``FY`` (the faster layout, measured), or, for the remaining columns,
 four directions of one pair.  A merge of a direction with ``m`` support points
 takes at most ``2m - 1`` steps; indices are clamped to the last point, where
 both CDFs equal 1, so extra steps add intervals of length zero and the loop
-needs no exit test.  The kernel runs in parallel over rows for large blocks and
-serially for small ones, where starting the thread pool would cost more than the
-work.
+needs no exit test.  Indices are unsigned (numba tests signed ones for a
+negative value at every load) and ``p = 2`` runs its own compiled loop (no
+``pow``, no branch on ``p``): together about 1.8x fewer cycles per step,
+measured on 64x64 images (1.6x from the unsigned indices).  The kernels run in
+parallel over rows for large blocks and serially for small ones, where starting
+the thread pool would cost more than the work.
 
 The single-pair route (``pair_cost``) keeps the merge's chain of dependent loads
 short: per group of four directions it first writes both CDFs and the sorted
@@ -35,67 +47,71 @@ try:
 except ImportError:  # the optional "fast" extra is not installed
     numba = None
 
-__all__ = ["grid_order", "merge_costs", "pair_cost"]
+__all__ = ["cityblock_costs", "grid_order", "image_cdfs", "merge_costs", "pair_cost"]
 
-# Below this many merge steps a call runs serially.
+# Below this many merge steps (or pairs of values) a call runs serially.
 _PARALLEL_THRESHOLD = 2_000_000
+# Tiles of the city-block kernel: rows of X per thread task, columns per chunk
+# (4 rows of 1,024 doubles: 32 KiB, the L1 cache; the whole tile fits in L2).
+_TILE_ROWS = 32
+_TILE_COLUMNS = 1024
 
 
-def _step(a, b, positions, ia, ib, last, previous, cost, p):
-    """One merged interval ``(previous, u]``: add ``|Q_a - Q_b|^p (u - previous)``."""
-    fa, fb = a[min(ia, last)], b[min(ib, last)]
+def _step(a, b, positions, ia, ib, last, previous, cost, p, square):
+    """One merged interval ``(previous, u]``: add ``|Q_a - Q_b|^p (u - previous)``.
+
+    Indices are unsigned (no test for negative ones in the loads) and clamped to
+    the last point of the direction.
+    """
+    ka, kb = min(ia, last), min(ib, last)
+    fa, fb = a[ka], b[kb]
     u = min(fa, fb)
-    gap = abs(positions[min(ia, last)] - positions[min(ib, last)])
-    if p == 1.0:
-        power = gap
-    elif p == 2.0:
-        power = gap * gap
-    else:
-        power = gap**p
-    return ia + (fa <= fb), ib + (fb <= fa), u, cost + power * (u - previous)
+    gap = positions[ka] - positions[kb]
+    power = gap * gap if square else abs(gap) ** p
+    return ia + np.uint64(fa <= fb), ib + np.uint64(fb <= fa), u, cost + power * (u - previous)
 
 
 def _combine(result, cost, take_max):
     return max(result, cost) if take_max else result + cost
 
 
-def _four_columns(a, b0, b1, b2, b3, positions, offsets, p, take_max):
+def _four_columns(a, b0, b1, b2, b3, positions, offsets, p, take_max, square):
     """Merge one row against four rows in lock step, direction by direction."""
     r0 = r1 = r2 = r3 = 0.0
     for d in range(offsets.shape[0] - 1):
-        start, last = offsets[d], offsets[d + 1] - 1
+        start, last = np.uint64(offsets[d]), np.uint64(offsets[d + 1] - 1)
         i0 = i1 = i2 = i3 = j0 = j1 = j2 = j3 = start
         u0 = u1 = u2 = u3 = c0 = c1 = c2 = c3 = 0.0
-        for _ in range(2 * (last - start) + 1):
-            i0, j0, u0, c0 = _step(a, b0, positions, i0, j0, last, u0, c0, p)
-            i1, j1, u1, c1 = _step(a, b1, positions, i1, j1, last, u1, c1, p)
-            i2, j2, u2, c2 = _step(a, b2, positions, i2, j2, last, u2, c2, p)
-            i3, j3, u3, c3 = _step(a, b3, positions, i3, j3, last, u3, c3, p)
+        for _ in range(2 * (last - start) + np.uint64(1)):
+            i0, j0, u0, c0 = _step(a, b0, positions, i0, j0, last, u0, c0, p, square)
+            i1, j1, u1, c1 = _step(a, b1, positions, i1, j1, last, u1, c1, p, square)
+            i2, j2, u2, c2 = _step(a, b2, positions, i2, j2, last, u2, c2, p, square)
+            i3, j3, u3, c3 = _step(a, b3, positions, i3, j3, last, u3, c3, p, square)
         r0, r1 = _combine(r0, c0, take_max), _combine(r1, c1, take_max)
         r2, r3 = _combine(r2, c2, take_max), _combine(r3, c3, take_max)
     return r0, r1, r2, r3
 
 
-def _four_directions(a, b, positions, offsets, p, take_max):
+def _four_directions(a, b, positions, offsets, p, take_max, square):
     """Merge one pair, four directions in lock step (a missing fourth is not counted)."""
     n_directions = offsets.shape[0] - 1
     final = n_directions - 1
     result = 0.0
     for d in range(0, n_directions, 4):
         d1, d2, d3 = min(d + 1, final), min(d + 2, final), min(d + 3, final)
-        last0, last1 = offsets[d + 1] - 1, offsets[d1 + 1] - 1
-        last2, last3 = offsets[d2 + 1] - 1, offsets[d3 + 1] - 1
-        i0 = j0 = offsets[d]
-        i1 = j1 = offsets[d1]
-        i2 = j2 = offsets[d2]
-        i3 = j3 = offsets[d3]
-        steps = 2 * max(last0 - i0, last1 - i1, last2 - i2, last3 - i3) + 1
+        last0, last1 = np.uint64(offsets[d + 1] - 1), np.uint64(offsets[d1 + 1] - 1)
+        last2, last3 = np.uint64(offsets[d2 + 1] - 1), np.uint64(offsets[d3 + 1] - 1)
+        i0 = j0 = np.uint64(offsets[d])
+        i1 = j1 = np.uint64(offsets[d1])
+        i2 = j2 = np.uint64(offsets[d2])
+        i3 = j3 = np.uint64(offsets[d3])
+        steps = 2 * max(last0 - i0, last1 - i1, last2 - i2, last3 - i3) + np.uint64(1)
         u0 = u1 = u2 = u3 = c0 = c1 = c2 = c3 = 0.0
         for _ in range(steps):
-            i0, j0, u0, c0 = _step(a, b, positions, i0, j0, last0, u0, c0, p)
-            i1, j1, u1, c1 = _step(a, b, positions, i1, j1, last1, u1, c1, p)
-            i2, j2, u2, c2 = _step(a, b, positions, i2, j2, last2, u2, c2, p)
-            i3, j3, u3, c3 = _step(a, b, positions, i3, j3, last3, u3, c3, p)
+            i0, j0, u0, c0 = _step(a, b, positions, i0, j0, last0, u0, c0, p, square)
+            i1, j1, u1, c1 = _step(a, b, positions, i1, j1, last1, u1, c1, p, square)
+            i2, j2, u2, c2 = _step(a, b, positions, i2, j2, last2, u2, c2, p, square)
+            i3, j3, u3, c3 = _step(a, b, positions, i3, j3, last3, u3, c3, p, square)
         result = _combine(result, c0, take_max)
         if d + 1 < n_directions:
             result = _combine(result, c1, take_max)
@@ -106,6 +122,19 @@ def _four_directions(a, b, positions, offsets, p, take_max):
     return result
 
 
+def _merge_row(FX, FY, positions, offsets, p, take_max, symmetric, out, i, square):
+    """Row ``i`` of :func:`_merge_costs`."""
+    a = FX[i]
+    first = np.int64(i) if symmetric else np.int64(0)
+    n_groups = (FY.shape[0] - first) // 4
+    for group in range(n_groups):
+        j = first + 4 * group
+        out[i, j], out[i, j + 1], out[i, j + 2], out[i, j + 3] = _four_columns(
+            a, FY[j], FY[j + 1], FY[j + 2], FY[j + 3], positions, offsets, p, take_max, square)
+    for j in range(first + 4 * n_groups, FY.shape[0]):
+        out[i, j] = _four_directions(a, FY[j], positions, offsets, p, take_max, square)
+
+
 def _merge_costs(FX, FY, positions, offsets, p, take_max, symmetric, out):
     """``out[i, j]`` = sum (or max) over directions of ``W_p^p`` between CDF rows.
 
@@ -113,19 +142,107 @@ def _merge_costs(FX, FY, positions, offsets, p, take_max, symmetric, out):
     distinct positions ``positions[offsets[d]:offsets[d + 1]]`` of direction ``d``;
     every CDF ends at exactly 1.  On each merged interval the quantile of either
     image is the position after the breakpoints it has passed.  With
-    ``symmetric`` only ``j >= i`` is filled.
+    ``symmetric`` only ``j >= i`` is filled.  ``p = 2`` runs a separate compiled
+    loop, without ``pow``.
     """
-    n_x, n_y = FX.shape[0], FY.shape[0]
-    for i in numba.prange(n_x):
-        a = FX[i]
-        first = i if symmetric else 0
-        n_groups = (n_y - first) // 4
-        for group in range(n_groups):
-            j = first + 4 * group
-            out[i, j], out[i, j + 1], out[i, j + 2], out[i, j + 3] = _four_columns(
-                a, FY[j], FY[j + 1], FY[j + 2], FY[j + 3], positions, offsets, p, take_max)
-        for j in range(first + 4 * n_groups, n_y):
-            out[i, j] = _four_directions(a, FY[j], positions, offsets, p, take_max)
+    if p == 2.0:
+        for i in numba.prange(FX.shape[0]):
+            _merge_row(FX, FY, positions, offsets, p, take_max, symmetric, out, i, True)
+    else:
+        for i in numba.prange(FX.shape[0]):
+            _merge_row(FX, FY, positions, offsets, p, take_max, symmetric, out, i, False)
+
+
+def _image_cdfs(X, order, distinct, weights, out):
+    """``out[i, t] = weights[t] * min(F_i(x_t), 1)`` on the block's distinct positions.
+
+    One gather and running sum per image and direction (the same additions as
+    ``np.cumsum``), written only at the last pixel of every distinct position,
+    with the CDF pinned to exactly 1 at the end of each direction.
+    """
+    n_block, n_pixels = order.shape
+    for i in numba.prange(X.shape[0]):
+        x = X[i]
+        t = 0
+        for d in range(n_block):
+            total = 0.0
+            for k in range(n_pixels):
+                total += x[order[d, k]]
+                if distinct[d, k]:
+                    out[i, t] = min(total, 1.0) * weights[t]
+                    t += 1
+            out[i, t - 1] = weights[t - 1]
+
+
+def _cityblock_block(GX, GY, i, j, start, stop, out):
+    """Add to ``out[i:i + 4, j:j + 4]`` the city-block distances over columns ``start:stop``.
+
+    Sixteen independent sums over one chunk of columns, so that the loop
+    vectorises (reassociated sums) and every value loaded serves four pairs.
+    Unsigned indices spare numba's test for negative ones, which would turn the
+    contiguous loads into gathers.
+    """
+    one, two, three = np.uint64(1), np.uint64(2), np.uint64(3)
+    i, j = np.uint64(i), np.uint64(j)
+    s00 = s01 = s02 = s03 = s10 = s11 = s12 = s13 = 0.0
+    s20 = s21 = s22 = s23 = s30 = s31 = s32 = s33 = 0.0
+    for k in range(np.uint64(start), np.uint64(stop)):
+        a0, a1, a2, a3 = GX[i, k], GX[i + one, k], GX[i + two, k], GX[i + three, k]
+        b0, b1, b2, b3 = GY[j, k], GY[j + one, k], GY[j + two, k], GY[j + three, k]
+        s00 += abs(a0 - b0)
+        s01 += abs(a0 - b1)
+        s02 += abs(a0 - b2)
+        s03 += abs(a0 - b3)
+        s10 += abs(a1 - b0)
+        s11 += abs(a1 - b1)
+        s12 += abs(a1 - b2)
+        s13 += abs(a1 - b3)
+        s20 += abs(a2 - b0)
+        s21 += abs(a2 - b1)
+        s22 += abs(a2 - b2)
+        s23 += abs(a2 - b3)
+        s30 += abs(a3 - b0)
+        s31 += abs(a3 - b1)
+        s32 += abs(a3 - b2)
+        s33 += abs(a3 - b3)
+    i1, i2, i3, j1, j2, j3 = i + one, i + two, i + three, j + one, j + two, j + three
+    out[i, j] += s00
+    out[i, j1] += s01
+    out[i, j2] += s02
+    out[i, j3] += s03
+    out[i1, j] += s10
+    out[i1, j1] += s11
+    out[i1, j2] += s12
+    out[i1, j3] += s13
+    out[i2, j] += s20
+    out[i2, j1] += s21
+    out[i2, j2] += s22
+    out[i2, j3] += s23
+    out[i3, j] += s30
+    out[i3, j1] += s31
+    out[i3, j2] += s32
+    out[i3, j3] += s33
+
+
+def _cityblock_costs(GX, GY, start, stop, symmetric, out):
+    """``out[i, j] += sum_{k in [start, stop)} |GX[i, k] - GY[j, k]|``, in cache-sized tiles.
+
+    Row counts are multiples of 4 (the caller pads with zero rows).  A tile of
+    ``_TILE_ROWS`` rows of ``GX`` meets every row of ``GY`` one chunk of
+    ``_TILE_COLUMNS`` columns at a time: the tile's chunk stays in the L1/L2 cache
+    while ``GY`` streams past it.  With ``symmetric`` (``GY is GX``) only blocks
+    of four by four that reach the diagonal or above it are computed.
+    """
+    n_x, n_y = GX.shape[0], GY.shape[0]
+    for tile in numba.prange((n_x + _TILE_ROWS - 1) // _TILE_ROWS):
+        first_row = tile * _TILE_ROWS
+        last_row = min(first_row + _TILE_ROWS, n_x)
+        first_column = first_row if symmetric else 0
+        for chunk in range(start, stop, _TILE_COLUMNS):
+            chunk_stop = min(chunk + _TILE_COLUMNS, stop)
+            for j in range(first_column, n_y, 4):
+                for i in range(first_row, min(last_row, j + 4) if symmetric else last_row, 4):
+                    _cityblock_block(GX, GY, i, j, chunk, chunk_stop, out)
 
 
 def _records(wa, wb, coordinates):
@@ -311,9 +428,9 @@ def _grid_order(coordinates, height, width, t0, t1, row_size, column_size, order
     return k == height * width
 
 
-def _dispatch(parallel_kernel, serial_kernel, python_function):
+def _dispatch(parallel_kernel, serial_kernel, python_function, work=None):
     def kernel(FX, FY, *args):
-        steps = 2 * FX.shape[0] * FY.shape[0] * FX.shape[1]
+        steps = 2 * FX.shape[0] * FY.shape[0] * FX.shape[1] if work is None else work(FX, FY)
         chosen = parallel_kernel if steps > _PARALLEL_THRESHOLD else serial_kernel
         chosen(FX, FY, *args)
 
@@ -322,12 +439,13 @@ def _dispatch(parallel_kernel, serial_kernel, python_function):
 
 
 if numba is None:
-    grid_order = merge_costs = pair_cost = None
+    cityblock_costs = grid_order = image_cdfs = merge_costs = pair_cost = None
 else:
     _step = numba.njit(inline="always", cache=True)(_step)
     _combine = numba.njit(inline="always", cache=True)(_combine)
-    _four_columns = numba.njit(cache=True)(_four_columns)
-    _four_directions = numba.njit(cache=True)(_four_directions)
+    _four_columns = numba.njit(inline="always", cache=True)(_four_columns)
+    _four_directions = numba.njit(inline="always", cache=True)(_four_directions)
+    _merge_row = numba.njit(inline="always", cache=True)(_merge_row)
     _records = numba.njit(cache=True, nogil=True)(_records)
     _sorted_cdfs = numba.njit(inline="always", cache=True)(_sorted_cdfs)
     _padded_step = numba.njit(inline="always", cache=True)(_padded_step)
@@ -337,6 +455,23 @@ else:
     _pair_w1 = numba.njit(cache=True, nogil=True)(_pair_w1)
     pair_cost = _pair_cost
     grid_order = numba.njit(cache=True, nogil=True)(_grid_order)
+    # Reassociated sums (fastmath "reassoc") let the loop use SIMD lanes; the result
+    # differs from a sequential sum by rounding only.
+    # (A separate compiled function: numba would compile an inlined body with the
+    # caller's flags.)
+    _cityblock_block = numba.njit(cache=True, nogil=True,
+                                  fastmath={"reassoc", "nsz"})(_cityblock_block)
+    cityblock_costs = _dispatch(
+        numba.njit(parallel=True, cache=True, nogil=True)(_cityblock_costs),
+        numba.njit(cache=True, nogil=True)(_cityblock_costs),
+        _cityblock_costs,
+    )
+    image_cdfs = _dispatch(
+        numba.njit(parallel=True, cache=True, nogil=True)(_image_cdfs),
+        numba.njit(cache=True, nogil=True)(_image_cdfs),
+        _image_cdfs,
+        work=lambda X, order: X.shape[0] * order.size,
+    )
     merge_costs = _dispatch(
         numba.njit(parallel=True, cache=True, nogil=True)(_merge_costs),
         numba.njit(cache=True, nogil=True)(_merge_costs),
