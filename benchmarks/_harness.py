@@ -115,10 +115,9 @@ def load_module(module_name):
     return importlib.import_module(module_name)
 
 
-def discover(filter_text=None):
+def discover():
     """The ``bench_*`` module names, in alphabetical order."""
-    names = sorted(path.stem for path in BENCH_DIR.glob("bench_*.py"))
-    return [name for name in names if filter_text is None or filter_text in name] or names
+    return sorted(path.stem for path in BENCH_DIR.glob("bench_*.py"))
 
 
 def run_case(module_name, index, case, quick, measure_memory):

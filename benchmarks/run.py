@@ -46,7 +46,7 @@ def main(argv=None):
     info = machine_info()
     print("Machine: " + ", ".join(f"{key} {value}" for key, value in info.items()))
     all_rows = []
-    for module_name in discover(args.filter):
+    for module_name in discover():
         module = load_module(module_name)
         for index, case in enumerate(module.cases(quick=args.quick)):
             if args.filter and args.filter not in module_name and args.filter not in case.name:

@@ -19,6 +19,7 @@ from functools import lru_cache
 from numbers import Integral, Real
 
 import numpy as np
+from scipy.sparse import issparse
 from sklearn.utils import check_array
 
 __all__ = [
@@ -302,7 +303,7 @@ def check_images(X, *, image_shape=None, distribution=True, name="X", single=Fal
             f"light, so pixels must be >= 0: shift or clip them first, for example with "
             f"skimgdist.Normalize(clip_negative=True)."
         )
-    empty = X.sum(axis=1) <= 0
+    empty = ~X.any(axis=1)  # pixels are >= 0 here; a sum could overflow
     if empty.any():
         row = int(np.flatnonzero(empty)[0])
         raise ValueError(
@@ -349,6 +350,18 @@ def check_image_pair(x, y, *, image_shape=None, distribution=True):
 def check_same_pixels(X, Y, x_name="X", y_name="Y"):
     """Raise a clear error if two batches hold images with different pixel counts.
 
+    Parameters
+    ----------
+    X, Y : ndarray of shape (n_images, n_pixels)
+        Two validated batches of flattened images.
+    x_name, y_name : str, default="X", "Y"
+        How the error message refers to them.
+
+    Raises
+    ------
+    ValueError
+        If ``X`` and ``Y`` have different numbers of columns.
+
     Examples
     --------
     >>> import numpy as np
@@ -366,6 +379,10 @@ def check_same_pixels(X, Y, x_name="X", y_name="Y"):
 def to_unit_mass(X):
     """Return a new array whose rows are scaled to sum to one.
 
+    A row whose pixels are finite but sum beyond the float64 range (pixels near
+    1e308) is divided by its largest pixel first, so it still becomes the right
+    distribution.
+
     Parameters
     ----------
     X : ndarray of shape (n_images, n_pixels)
@@ -382,10 +399,21 @@ def to_unit_mass(X):
     >>> to_unit_mass(np.array([[1.0, 3.0]]))
     array([[0.25, 0.75]])
     """
-    return X / X.sum(axis=1, keepdims=True)
+    with np.errstate(over="ignore"):
+        totals = X.sum(axis=1, keepdims=True)
+    P = X / totals
+    overflow = np.isinf(totals[:, 0])
+    if overflow.any():
+        # Pixels near the float64 maximum whose sum overflows: scale by the peak first.
+        rows = X[overflow] / X[overflow].max(axis=1, keepdims=True)
+        P[overflow] = rows / rows.sum(axis=1, keepdims=True)
+    return P
 
 
 def _as_float_array(X, name, single):
+    if issparse(X):
+        raise ValueError(f"{name} is a sparse matrix; image distances need dense pixels: "
+                         f"pass {name}.toarray().")
     if hasattr(X, "dtype") and np.issubdtype(np.asarray(X).dtype, np.complexfloating):
         raise ValueError(f"{name} is complex; images must hold real pixel values.")
     try:

@@ -107,8 +107,11 @@ def make_blob_images(n_per_class=20, *, image_shape=(16, 16), n_classes=3, sigma
     Parameters
     ----------
     n_per_class : int, default=20
+        Images of each class.
     image_shape : tuple of two int, default=(16, 16)
+        ``(height, width)`` of the images, in pixels.
     n_classes : int, default=3
+        Number of classes, i.e. of blob positions around the centre.
     sigma : float, default=1.5
         Blob width in pixels.
     jitter : float, default=1.0
@@ -116,6 +119,7 @@ def make_blob_images(n_per_class=20, *, image_shape=(16, 16), n_classes=3, sigma
     noise : float, default=0.0
         Amplitude of the uniform background noise (the blob peaks at 1).
     random_state : int, RandomState instance or None, default=None
+        Seed of the blob centres and of the noise.
 
     Returns
     -------

@@ -12,8 +12,9 @@ Conversion rules (the same everywhere in skimgdist's command line):
 - **Transparency**: the alpha channel multiplies the intensity (a fully transparent
   pixel carries no light).
 - **Scale**: 8-bit pixels are divided by 255 and 16-bit pixels by 65535, so both
-  land in [0, 1]; 1-bit images give 0 and 1; 32-bit integer (``"I"``) and
-  floating-point (``"F"``) images, and ``.npy`` arrays, are used as stored.
+  land in [0, 1]; 1-bit images and boolean ``.npy`` masks give 0 and 1; 32-bit
+  integer (``"I"``) and floating-point (``"F"``) images, and other ``.npy`` arrays,
+  are used as stored.
   Distribution metrics rescale every image to unit mass, so the scale only
   matters for the others.
 - **Multi-frame files** (animated GIF, TIFF stacks): the first frame.
@@ -120,12 +121,18 @@ def _read_npy(path):
         array = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as error:
         raise ImageReadError(f"{path} is not a readable .npy array ({error})") from None
-    if array.ndim != 2 or not np.issubdtype(array.dtype, np.number) or np.iscomplexobj(array):
+    if array.ndim != 2 or not _is_real(array):
         raise ImageReadError(
             f"{path} holds an array of shape {array.shape} and dtype {array.dtype}; an image "
             f"file in .npy form must be one real 2-D array (height, width)"
         )
     return array.astype(np.float64)
+
+
+def _is_real(array):
+    """Real numbers or booleans (masks: 0 and 1), not complex, strings or objects."""
+    number = np.issubdtype(array.dtype, np.number) and not np.iscomplexobj(array)
+    return number or array.dtype == np.bool_
 
 
 def _to_grayscale(image):
@@ -378,14 +385,21 @@ def read_npz(path):
             f"(found: {', '.join(sorted(arrays)) or 'nothing'})"
         )
     X, y = arrays["X"], np.ravel(arrays["y"])
-    if not np.issubdtype(X.dtype, np.number) or np.iscomplexobj(X) or X.ndim not in (2, 3):
+    if not _is_real(X) or X.ndim not in (2, 3):
         raise ImageReadError(
             f"{path}: X must be a real numeric array of shape (n_images, n_pixels) or "
             f"(n_images, height, width), got shape {X.shape} and dtype {X.dtype}"
         )
     image_shape = tuple(int(s) for s in X.shape[1:]) if X.ndim == 3 else None
     if "image_shape" in arrays:
-        stored = tuple(int(s) for s in np.ravel(arrays["image_shape"]))
+        stored = arrays["image_shape"]
+        if (not np.issubdtype(stored.dtype, np.integer) or stored.size != 2
+                or np.any(stored < 1)):
+            raise ImageReadError(
+                f"{path}: image_shape must hold two positive integers (height, width), got "
+                f"{stored.tolist()!r}"
+            )
+        stored = tuple(int(s) for s in np.ravel(stored))
         if image_shape is not None and stored != image_shape:
             raise ImageReadError(
                 f"{path}: image_shape {stored} disagrees with the shape of X {X.shape}"

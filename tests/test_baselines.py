@@ -1,21 +1,14 @@
 """The approaches from the question: intensity-histogram EMD and row-wise EMD."""
 
-import pickle
-
 import numpy as np
 import ot
 import pytest
+from _sklearn_tools import assert_works_in_scikit_learn_tools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy.stats import wasserstein_distance
-from sklearn.base import clone
-from sklearn.cluster import DBSCAN
 from sklearn.metrics import pairwise_distances
-from sklearn.model_selection import GridSearchCV
-from sklearn.neighbors import KNeighborsClassifier, NearestNeighbors
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skimgdist import IntensityEMD, RowwiseEMD, intensity_emd, rowwise_emd
@@ -191,19 +184,7 @@ def test_baselines_work_in_scikit_learn_tools(metric, grid):
     X[y == 1] *= 4                        # class 1: brighter, different intensities
     X[y == 1, :6] = 0.0                   # and a dark top row
     X[:, 6] += 1.0
-    knn = KNeighborsClassifier(n_neighbors=3, metric=metric).fit(X[::2], y[::2])
-    assert knn.score(X[1::2], y[1::2]) >= 0.8
-    distances, _ = NearestNeighbors(n_neighbors=2, metric=metric).fit(X).kneighbors(X[:3])
-    np.testing.assert_allclose(distances[:, 0], 0.0, atol=1e-12)
-    labels = DBSCAN(eps=np.median(metric.pairwise(X)), min_samples=2, metric=metric).fit(X)
-    assert labels.labels_.shape == (16,)
-    pipeline = Pipeline([("identity", FunctionTransformer()),
-                         ("knn", KNeighborsClassifier(n_neighbors=3, metric=metric))])
-    search = GridSearchCV(pipeline, {f"knn__metric__{k}": v for k, v in grid.items()}, cv=2)
-    assert search.fit(X, y).best_score_ >= 0.8
-    restored = pickle.loads(pickle.dumps(search.best_estimator_))
-    np.testing.assert_array_equal(restored.predict(X[:4]), search.predict(X[:4]))
-    assert clone(metric).get_params() == metric.get_params()
+    assert_works_in_scikit_learn_tools(metric, grid, X, y)
 
 
 _rows = arrays(np.float64, 9, elements=st.floats(0, 10, allow_subnormal=False)).filter(

@@ -347,3 +347,9 @@ def test_budgeted_matrix_skips_before_the_work_when_too_slow():
     with pytest.raises(Skipped, match=r"per pair, .* for 1275 pairs, over the --time-limit"):
         distance_matrix(_Slow(delay=0.01), X, time_limit=0.5)
     assert time.perf_counter() - start < 12.75  # the whole matrix would take 12.75 s
+
+
+def test_npz_of_non_square_images_asks_for_its_image_shape(tmp_path, cli, blobs):
+    np.savez(tmp_path / "strips.npz", X=blobs.data[:, :120], y=blobs.target)
+    err = _one_line_error(cli, "evaluate", tmp_path / "strips.npz")
+    assert "120 pixels" in err and "image_shape=(height, width)" in err and "np.savez" in err

@@ -1,9 +1,8 @@
 """Pixel-wise divergences: closed forms, SciPy references, both routes, axioms, scikit-learn."""
 
-import pickle
-
 import numpy as np
 import pytest
+from _sklearn_tools import assert_works_in_scikit_learn_tools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -12,13 +11,8 @@ from scipy.spatial.distance import jensenshannon
 from scipy.special import xlogy
 from scipy.stats import entropy
 from sklearn import config_context
-from sklearn.base import clone
-from sklearn.cluster import DBSCAN
 from sklearn.metrics import pairwise_distances
-from sklearn.model_selection import GridSearchCV
-from sklearn.neighbors import KNeighborsClassifier, NearestNeighbors
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skimgdist import (
@@ -195,6 +189,9 @@ def test_callable_f_with_conventions_at_zero():
                     slope_at_infinity=np.inf).pairwise(X, Y)
     with pytest.raises(ValueError, match="shape"):
         FDivergence(f=lambda t: np.sum(t), image_shape=SHAPE).pairwise(X, X)
+    # f(1) != 0 would put every image at distance f(1) from itself.
+    with pytest.raises(ValueError, match=r"f\(1\) must be 0, got 1"):
+        FDivergence(f=lambda t: t ** 2, image_shape=SHAPE).pairwise(X, Y)
     tiny = np.ones(9)
     tiny[1:] = 1e-200
     with pytest.raises(ValueError, match="exceed 1e"):
@@ -273,21 +270,7 @@ def test_every_divergence_works_in_scikit_learn_tools(metric, grid):
     X = _images(16, seed=11, zeros=0.0)
     y = np.repeat([0, 1], 8)
     X[y == 1, :5] += 20 * rng.random((8, 5))   # class 1: bright top row
-    knn = KNeighborsClassifier(n_neighbors=3, metric=metric).fit(X[::2], y[::2])
-    assert knn.score(X[1::2], y[1::2]) >= 0.8
-    distances, _ = NearestNeighbors(n_neighbors=2, metric=metric).fit(X).kneighbors(X[:3])
-    np.testing.assert_allclose(distances[:, 0], 0.0, atol=1e-12)
-    labels = DBSCAN(eps=np.median(metric.pairwise(X)), min_samples=2, metric=metric).fit(X)
-    assert labels.labels_.shape == (16,)
-    pipeline = Pipeline([("clean", FunctionTransformer()),
-                         ("knn", KNeighborsClassifier(n_neighbors=3, metric=metric))])
-    search = GridSearchCV(pipeline, {f"knn__metric__{k}": v for k, v in grid.items()}, cv=2)
-    search.fit(X, y)
-    assert search.best_score_ >= 0.8
-    restored = pickle.loads(pickle.dumps(search.best_estimator_))
-    np.testing.assert_array_equal(restored.predict(X[:4]), search.predict(X[:4]))
-    copy = clone(metric)
-    assert copy is not metric and copy.get_params() == metric.get_params()
+    assert_works_in_scikit_learn_tools(metric, grid, X, y)
 
 
 def test_plain_functions_work_with_metric_params():

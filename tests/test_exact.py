@@ -274,3 +274,50 @@ def test_grid_bound_parameters_are_never_silently_ignored(params):
     x, y = np.ones(16), np.arange(16.0) + 1
     with pytest.raises(ValueError, match="neighborhood and tolerance ask for the euclidean grid"):
         wasserstein(x, y, **params)
+
+
+@pytest.mark.parametrize("shape", [(2, 2), (2, 3), (1, 5), (3, 1)])
+def test_grid_arcs_on_images_smaller_than_the_neighborhood(shape):
+    # Lattice steps longer than the image have no arcs; none may wrap around an edge.
+    height, width = shape
+    tails, heads, costs = grid_arcs(shape, "euclidean", 3)
+    steps = {tuple(d) for d in _grid_flow.lattice_directions(3)}
+    assert len(tails) == sum(max(0, height - abs(a)) * max(0, width - abs(b)) for a, b in steps)
+    moves = zip(heads // width - tails // width, heads % width - tails % width, strict=True)
+    assert all(move in steps for move in moves)
+    np.testing.assert_allclose(costs, np.hypot(heads // width - tails // width,
+                                               heads % width - tails % width))
+    x, y = _pair(shape, seed=5)
+    exact = _pot(x, y, shape, "euclidean")
+    bounded = wasserstein(x, y, image_shape=shape, neighborhood=3)
+    assert exact * (1 - 1e-12) <= bounded <= exact * (1 + euclidean_grid_bound(3))
+
+
+@pytest.mark.parametrize("params", [{"ground_metric": "cityblock"}, {"neighborhood": 2}, {}])
+def test_one_pixel_images_are_at_distance_zero_on_the_grid(params):
+    metric = Wasserstein(method="grid", **params)
+    np.testing.assert_array_equal(metric.pairwise(np.array([[1.0], [3.0]])), np.zeros((2, 2)))
+    assert metric.transport(np.ones(1), np.ones(1)).distance == 0.0
+
+
+@pytest.mark.parametrize("pixel_size", [1e-9, 1e-6, 1e6])
+@pytest.mark.parametrize("p", [1, 2, 3])
+def test_dense_distance_scales_with_any_pixel_size(pixel_size, p):
+    # POT's network simplex resolves costs to an absolute 1e-14: costs in physical units
+    # (1e-18 m^2 for p=2 at nanometre pixels) must not lose the answer.
+    shape = (12, 12)
+    x, y = _pair(shape, seed=7)
+    expected = pixel_size * _pot(x, y, shape, "euclidean", p)
+    got = wasserstein(x, y, image_shape=shape, p=p, method="dense", pixel_size=pixel_size)
+    assert got == pytest.approx(expected, rel=1e-9)
+
+
+def test_order_beyond_the_solver_resolution_is_refused_clearly():
+    # On a 16x16 grid the farthest pixels are 15 * sqrt(2) ~ 21.2 apart: relative to that
+    # move, a one-pixel move costs 21.2 ** -p, below POT's 1e-14 resolution for p >= 11.
+    x, y = _pair((16, 16), seed=6)
+    assert wasserstein(x, y, p=10) > wasserstein(x, y, p=2)
+    with pytest.raises(ValueError, match=r"p=11 .*one-pixel move.*1e-14"):
+        wasserstein(x, y, p=11)
+    with pytest.raises(ValueError, match=r"p=300 "):
+        wasserstein(x, y, p=300)

@@ -1,5 +1,7 @@
 """Image conventions: shape inference, folding, coordinates and input validation."""
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -131,3 +133,21 @@ def test_unit_mass_rows_sum_to_one(rows):
     P = to_unit_mass(np.array(rows))
     np.testing.assert_allclose(P.sum(axis=1), 1.0, rtol=1e-12)
     assert np.all(P >= 0)
+
+
+def test_unit_mass_of_images_whose_total_overflows_float64():
+    # Each pixel is finite, but the row sums to more than the largest double (~1.8e308):
+    # the row must still become the same distribution as its scaled-down copy.
+    X = np.array([[1e308, 1e308, 0.0, 1e308], [1.0, 1.0, 0.0, 1.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        checked, _ = check_images(X)
+        P = to_unit_mass(checked)
+    np.testing.assert_allclose(P, [[1 / 3, 1 / 3, 0.0, 1 / 3]] * 2, rtol=1e-15)
+
+
+def test_sparse_input_is_refused_with_a_fix():
+    from scipy import sparse
+
+    with pytest.raises(ValueError, match=r"X is a sparse matrix.*toarray\(\)"):
+        check_images(sparse.csr_matrix(np.eye(4)))

@@ -69,6 +69,8 @@ def test_float_tiff_and_npy_are_used_as_stored(tmp_path):
     np.testing.assert_array_equal(read_image(tmp_path / "f.tiff"), values)
     np.save(tmp_path / "h.npy", values.astype(np.float64) * 10)
     np.testing.assert_array_equal(read_image(tmp_path / "h.npy"), values * 10)
+    np.save(tmp_path / "mask.npy", np.array([[True, False], [False, True]]))   # 0 and 1, as "1"
+    np.testing.assert_array_equal(read_image(tmp_path / "mask.npy"), [[1.0, 0.0], [0.0, 1.0]])
 
 
 @pytest.mark.parametrize(
@@ -146,6 +148,12 @@ def test_npz_round_trip_and_errors(tmp_path):
     np.savez(tmp_path / "clash.npz", X=np.ones((2, 3, 4)), y=[0, 1], image_shape=[4, 3])
     with pytest.raises(ImageReadError, match="disagrees"):
         read_npz(tmp_path / "clash.npz")
+    for bad in ([2.5, 3], "2x3", [2, 3, 1]):
+        np.savez(tmp_path / "odd.npz", X=X, y=[0, 0, 1, 1], image_shape=bad)
+        with pytest.raises(ImageReadError, match="image_shape must hold two positive integers"):
+            read_npz(tmp_path / "odd.npz")
+    np.savez(tmp_path / "masks.npz", X=X > 0.5, y=[0, 0, 1, 1])
+    np.testing.assert_array_equal(read_npz(tmp_path / "masks.npz")[0], (X > 0.5).astype(float))
     (tmp_path / "junk.npz").write_text("junk")
     with pytest.raises(ImageReadError, match=r"not a readable \.npz"):
         read_npz(tmp_path / "junk.npz")

@@ -56,6 +56,9 @@ def test_unit_mass_makes_distances_scale_invariant():
     X = _blobs()
     metric = CentroidShift(image_shape=(5, 7))
     np.testing.assert_allclose(metric.pairwise(X * 7.5, X), metric.pairwise(X, X), atol=1e-12)
+    # Pixels near the float64 maximum, whose sums overflow, still give the same images.
+    np.testing.assert_allclose(metric.pairwise(X * 1e307, X), metric.pairwise(X, X), atol=1e-12)
+    assert metric(X[0] * 1e307, X[0]) == pytest.approx(0.0, abs=1e-12)
 
 
 def test_centroid_closed_form_for_two_point_images():

@@ -256,6 +256,38 @@ def test_regular_grid_walk_matches_logsumexp(spacing, eps, slope):
     assert np.allclose(Y, expected, rtol=1e-12, atol=1e-11)
 
 
+@pytest.mark.parametrize("engine", ["numba", "numpy"])
+def test_log_convolve_on_rows_with_cliffs_beyond_exp_range(engine, monkeypatch):
+    """Neighbouring maxima more than ~745 apart (exp underflows): no division by zero."""
+    if engine == "numba" and _softmin.numba is None:
+        pytest.skip("the numba engine is not installed")
+    if engine == "numpy":
+        monkeypatch.setattr(_softmin, "numba", None)
+    grid = np.arange(5.0)
+    X = np.array([[0.0, -1000.0, 0.0, -2000.0, 5.0], [3.0, 3.0, -900.0, 3.0, 3.0]])
+    eps = 1e-3
+    squared = (grid[:, None] - grid[None, :]) ** 2
+    expected = logsumexp(X[:, None, :] - squared / eps, axis=-1)
+    np.testing.assert_allclose(_softmin.log_convolve(X, grid, grid, eps), expected, rtol=1e-12)
+
+
+def test_sinkhorn_on_quantised_heatmaps_with_empty_regions():
+    """Two 8-bit heatmaps whose faint tails round to 0 (a case that once crashed the kernel)."""
+    rows, columns = np.indices((64, 64))
+    first = np.exp(-((rows - 25) ** 2 + (columns - 20) ** 2) / 200.0)
+    second = np.exp(-((rows - 30) ** 2 + (columns - 28) ** 2) / 200.0)
+    a, b = (np.round(255 * image).ravel() for image in (first, second))
+    assert (a == 0).sum() > 500 and (b == 0).sum() > 500
+    value = sinkhorn_divergence(a, b, reg=1.0)
+    mask_a, mask_b = a > 0, b > 0
+    points = np.column_stack([rows.ravel(), columns.ravel()]).astype(float)
+    dense = ot.sinkhorn2(a[mask_a] / a.sum(), b[mask_b] / b.sum(),
+                         ot.dist(points[mask_a], points[mask_b]), 1.0, method="sinkhorn_log",
+                         stopThr=1e-9, numItermax=20000)
+    assert np.isfinite(value) and value > 0
+    assert sinkhorn(a, b, reg=1.0) == pytest.approx(float(dense), rel=1e-3)
+
+
 def test_kernel_domain_route_matches_log_domain_route(monkeypatch):
     rng = np.random.default_rng(13)
     X = images(rng, (8, 8), n=4)

@@ -50,6 +50,11 @@ def main(argv=None):
     argv : list of str, default=None
         Arguments after the program name; ``None`` reads ``sys.argv[1:]``.
 
+    Returns
+    -------
+    status : int
+        0 on success, 2 on bad input (the message is on stderr), 130 when interrupted.
+
     Examples
     --------
     >>> from skimgdist.cli import main

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from ._data import Images, Preprocessing, load_image, parse_blur, parse_downscale, to_rows
+from ._data import (
+    Images,
+    add_preprocessing_arguments,
+    load_image,
+    parse_preprocessing,
+    to_rows,
+)
 from ._errors import CLIError
 from ._isolate import TimeLimitExceeded, call_with_time_limit
 from ._metrics import (
@@ -33,11 +39,7 @@ def add_parser(subparsers):
     parser.add_argument("--metrics", action="append", default=[], metavar="LIST",
                         help="comma-separated distances, each NAME or NAME:param=value[:...] "
                              "(default: all)")
-    parser.add_argument("--downscale", metavar="F|HxW",
-                        help="sum pixels by an integer factor, or to HEIGHTxWIDTH")
-    parser.add_argument("--blur", metavar="SIGMA", help="Gaussian blur width in pixels")
-    parser.add_argument("--resize", metavar="HxW",
-                        help="resample both images to HEIGHTxWIDTH first (bilinear)")
+    add_preprocessing_arguments(parser, "both images")
     parser.add_argument("--time-limit", type=float, default=60.0, metavar="SECONDS",
                         help="stop a distance that runs longer (default 60)")
     parser.add_argument("--json", nargs="?", const="-", metavar="FILE",
@@ -47,16 +49,10 @@ def add_parser(subparsers):
 
 
 def run(args, parser):
-    from ._data import parse_shape
-
     check_writable(args.json, "--json")
     if not args.time_limit > 0:
         raise CLIError(f"--time-limit must be positive, got {args.time_limit:g}")
-    resize = parse_shape(args.resize, "--resize") if args.resize else None
-    preprocessing = Preprocessing(
-        parse_downscale(args.downscale) if args.downscale else None,
-        parse_blur(args.blur) if args.blur else None,
-    )
+    resize, preprocessing = parse_preprocessing(args)
     specs = parse_metrics(args.metrics) if args.metrics else _default_specs()
     first, second = load_image(args.first), load_image(args.second)
     pair = Images(first.arrays + second.arrays, first.names + second.names,

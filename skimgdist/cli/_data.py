@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._image import check_images
+from .._image import check_images, resolve_image_shape
 from ..io import ImageReadError, read_image, read_image_folder, read_labelled_folder, read_npz
 from ._errors import CLIError
 from ._metrics import one_line
@@ -68,6 +68,22 @@ class Preprocessing:
         return " + ".join(steps) or "none"
 
 
+def add_preprocessing_arguments(parser, images):
+    """``--downscale``, ``--blur`` and ``--resize`` of a command that preprocesses one way."""
+    parser.add_argument("--downscale", metavar="F|HxW",
+                        help="sum pixels by an integer factor, or to HEIGHTxWIDTH")
+    parser.add_argument("--blur", metavar="SIGMA", help="Gaussian blur width in pixels")
+    parser.add_argument("--resize", metavar="HxW",
+                        help=f"resample {images} to HEIGHTxWIDTH first (bilinear)")
+
+
+def parse_preprocessing(args):
+    """The ``--resize`` shape (or None) and the :class:`Preprocessing` those options ask for."""
+    resize = parse_shape(args.resize, "--resize") if args.resize else None
+    return resize, Preprocessing(parse_downscale(args.downscale) if args.downscale else None,
+                                 parse_blur(args.blur) if args.blur else None)
+
+
 def _size(value):
     return f"{value[0]}x{value[1]}" if isinstance(value, tuple) else str(value)
 
@@ -122,6 +138,16 @@ def load_labelled(data):
         return Images(arrays, names, labels, source=str(path))
     if path.suffix.lower() == ".npz" or path.is_file():
         X, y, image_shape = _read(read_npz, path)
+        if image_shape is None:
+            try:
+                resolve_image_shape(X.shape[1])
+            except ValueError:
+                raise CLIError(
+                    f"{path}: X holds {X.shape[1]} pixels per image, not a square number, and "
+                    f"the file stores no image_shape; save it with np.savez(..., X=X, y=y, "
+                    f"image_shape=(height, width)), or save X as an (n_images, height, width) "
+                    f"stack"
+                ) from None
         try:
             _, shape = check_images(X, image_shape=image_shape, distribution=False,
                                     name=f"X in {path}")

@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.model_selection import StratifiedKFold, train_test_split
 from sklearn.neighbors import KNeighborsClassifier
 
-from ._data import Images, load_labelled, preprocessing_grid, to_rows
+from ._data import Images, load_labelled, parse_shape, preprocessing_grid, to_rows
 from ._errors import CLIError
 from ._isolate import TimeLimitExceeded, call_with_time_limit
 from ._metrics import (
@@ -109,11 +109,7 @@ def run(args, parser):
         check_writable(path, option)
     if args.plot:
         _check_plot_format(args.plot)
-    resize = None
-    if args.resize:
-        from ._data import parse_shape
-
-        resize = parse_shape(args.resize, "--resize")
+    resize = parse_shape(args.resize, "--resize") if args.resize else None
     specs = parse_metrics(args.metrics) if args.metrics else [
         spec for spec in default_metrics() if spec.name not in EVALUATE_ON_REQUEST]
     variants = preprocessing_grid(args.downscale, args.blur)

@@ -8,12 +8,10 @@ import numpy as np
 
 from ._data import (
     Images,
-    Preprocessing,
+    add_preprocessing_arguments,
     load_gallery,
     load_image,
-    parse_blur,
-    parse_downscale,
-    parse_shape,
+    parse_preprocessing,
     to_rows,
 )
 from ._errors import CLIError
@@ -38,11 +36,7 @@ def add_parser(subparsers):
     parser.add_argument("-k", type=int, default=5, help="number of neighbours (default 5)")
     parser.add_argument("--metric", metavar="NAME[:param=value...]",
                         help=f"the distance (default {DEFAULT_METRIC} when installed)")
-    parser.add_argument("--downscale", metavar="F|HxW",
-                        help="sum pixels by an integer factor, or to HEIGHTxWIDTH")
-    parser.add_argument("--blur", metavar="SIGMA", help="Gaussian blur width in pixels")
-    parser.add_argument("--resize", metavar="HxW",
-                        help="resample every image to HEIGHTxWIDTH first (bilinear)")
+    add_preprocessing_arguments(parser, "every image")
     parser.add_argument("--save-grid", metavar="FILE.png",
                         help="write a picture of the query and its neighbours")
     parser.add_argument("--json", nargs="?", const="-", metavar="FILE",
@@ -58,11 +52,7 @@ def run(args, parser):
     check_writable(args.save_grid, "--save-grid")
     if args.save_grid:
         _check_grid_format(args.save_grid)
-    resize = parse_shape(args.resize, "--resize") if args.resize else None
-    preprocessing = Preprocessing(
-        parse_downscale(args.downscale) if args.downscale else None,
-        parse_blur(args.blur) if args.blur else None,
-    )
+    resize, preprocessing = parse_preprocessing(args)
     spec = _metric(args.metric)
     query, gallery = load_image(args.query), load_gallery(args.gallery)
     if args.k > len(gallery.arrays):

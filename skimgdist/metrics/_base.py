@@ -84,14 +84,26 @@ class ImageMetric(BaseEstimator):
         Returns
         -------
         distance : float
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skimgdist import TotalVariation
+        >>> TotalVariation()(np.array([1.0, 1.0, 0.0, 0.0]), np.array([0.0, 2.0, 2.0, 0.0]))
+        0.5
         """
+        X, Y, shape = self._validate_pair(x, y)
+        return float(self._pairwise_validated(X, Y, shape)[0, 0])
+
+    def _validate_pair(self, x, y):
+        """Validate (and scale to unit mass) two 1-D images; returns one-row ``X, Y, shape``."""
         self._validate_params()
         distribution = self._checks_distribution()
         X, Y, shape = check_image_pair(x, y, image_shape=self.image_shape,
                                        distribution=distribution)
         if distribution:
             X, Y = to_unit_mass(X), to_unit_mass(Y)
-        return float(self._pairwise_validated(X, Y, shape)[0, 0])
+        return X, Y, shape
 
     def pairwise(self, X, Y=None):
         """Distance matrix between two batches of images (the fast, batched route).
@@ -110,6 +122,14 @@ class ImageMetric(BaseEstimator):
         -------
         distances : ndarray of shape (n_images_X, n_images_Y)
             ``distances[i, j]`` is the distance from ``X[i]`` to ``Y[j]``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skimgdist import TotalVariation
+        >>> TotalVariation().pairwise(np.array([[1.0, 1.0, 0.0, 0.0]]),
+        ...                           np.array([[0.0, 2.0, 2.0, 0.0], [1.0, 1.0, 0.0, 0.0]]))
+        array([[0.5, 0. ]])
         """
         X, Y, shape = self._validate_batches(X, Y)
         return self._pairwise_validated(X, Y, shape)
@@ -135,6 +155,16 @@ def function_form_of(metric_class):
     The function keeps its own signature and docstring; the mark lets
     :func:`skimgdist.pairwise_distances` and :func:`skimgdist.metrics.get_metric`
     swap it for the batched route of ``metric_class``.
+
+    Parameters
+    ----------
+    metric_class : type
+        The :class:`ImageMetric` subclass the function computes.
+
+    Returns
+    -------
+    mark : callable
+        A decorator that sets ``function.metric_class`` and returns the function.
 
     Examples
     --------

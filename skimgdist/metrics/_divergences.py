@@ -644,7 +644,7 @@ class FDivergence(ImageMetric):
     :math:`t \ge 0` and must return an array of the same shape, with
     :math:`\lim_{t \to 0^+} f(t)` at :math:`t = 0` (write :math:`t \log t` as
     ``scipy.special.xlogy(t, t)``, not ``t * np.log(t)``, which is NaN there).  A NaN
-    from ``f`` raises an error.
+    from ``f``, or :math:`f(1) \ne 0`, raises an error.
 
     Parameters
     ----------
@@ -715,6 +715,12 @@ class FDivergence(ImageMetric):
             function, slope = _NAMED_F[self.f]
         else:
             function, slope = self.f, None
+            at_one = np.asarray(function(np.ones(1)), dtype=float)
+            if at_one.shape == (1,) and not abs(at_one[0]) <= 1e-12:  # shape checked later
+                raise ValueError(
+                    f"f(1) must be 0, got {at_one[0]:g}: D_f(P || P) = f(1), so every image "
+                    f"would be at that distance from itself. Pass f(t) - f(1) instead."
+                )
         if self.slope_at_infinity is not None:
             slope = float(self.slope_at_infinity)
         if slope is not None and np.isnan(slope):

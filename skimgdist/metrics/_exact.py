@@ -27,7 +27,7 @@ from scipy.spatial.distance import cdist
 from sklearn import get_config
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._image import check_image_pair, check_pixel_size, pixel_coordinates, to_unit_mass
+from .._image import check_pixel_size, pixel_coordinates
 from ._base import ImageMetric, function_form_of
 from ._grid_flow import (
     MAX_NEIGHBORHOOD,
@@ -42,6 +42,8 @@ __all__ = ["TransportResult", "Wasserstein", "wasserstein"]
 _GRID_METRICS = ("cityblock", "chebyshev", "euclidean")
 # ot.emd2's own default (100000 iterations) stops short of optimal on larger images.
 _EMD_MAX_ITER = 10**12
+# POT's network simplex compares reduced costs to an absolute 1e-14.
+_EMD_RESOLUTION = 1e-14
 
 
 @dataclass(frozen=True)
@@ -60,14 +62,26 @@ class TransportResult:
     kind : {"plan", "flow"}
         ``"plan"`` (dense): ``amounts[k]`` of mass goes straight from pixel ``sources[k]``
         of ``x`` to pixel ``targets[k]`` of ``y``.  ``"flow"`` (grid): ``amounts[k]``
-        travels along the grid arc ``sources[k] -> targets[k]`` (neighbouring pixels or a
-        lattice step); chained arcs form the transport paths.
+        travels along the grid arc ``sources[k] -> targets[k]`` (neighbouring pixels, a
+        lattice step, or, for the exact euclidean flow, a straight move added by column
+        generation); chained arcs form the transport paths.
     sources, targets : ndarray of int64
         Flattened (C order) pixel indices; ``divmod(index, width)`` gives ``(row, column)``.
     amounts : ndarray of float64
         Positive masses, as fractions of the unit total mass.
     image_shape : tuple of two int
         ``(height, width)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skimgdist.metrics import Wasserstein
+    >>> x = np.array([1.0, 0.0, 0.0, 0.0]); y = np.array([0.0, 0.0, 0.0, 1.0])
+    >>> plan = Wasserstein(method="dense").transport(x, y)
+    >>> plan.kind, plan.sources.tolist(), plan.targets.tolist(), plan.amounts.tolist()
+    ('plan', [0], [3], [1.0])
+    >>> print(round(plan.distance, 4))     # from (0, 0) to (1, 1): sqrt(2)
+    1.4142
     """
 
     distance: float
@@ -146,6 +160,12 @@ class Wasserstein(ImageMetric):
     to 2 and adds straight arcs wherever the dual potentials show a cheaper direct move
     (column generation; pricing is O(n^2) time per round but O(n) memory), re-solving
     from the previous optimal tree.  Flows are solved by a primal network simplex [2]_.
+
+    The dense method scales its cost matrix to :math:`(d / d_{\\max})^p \\le 1` (and the
+    result back), because POT's network simplex resolves costs to an absolute
+    :math:`10^{-14}`: the value then does not depend on the unit of ``pixel_size``.  An
+    order ``p`` for which a one-pixel move costs less than that, relative to the farthest
+    move, is refused (``p >= 11`` on 16x16 images, ``p >= 9`` on 32x32).
 
     References
     ----------
@@ -232,9 +252,8 @@ class Wasserstein(ImageMetric):
         >>> result.distance, result.kind, len(result.amounts)
         (2.0, 'flow', 2)
         """
-        self._validate_params()
-        X, Y, shape = check_image_pair(x, y, image_shape=self.image_shape)
-        a, b = to_unit_mass(X)[0], to_unit_mass(Y)[0]
+        X, Y, shape = self._validate_pair(x, y)
+        a, b = X[0], Y[0]
         plan = self._plan(shape)
         if plan["method"] == "grid":
             cost, tails, heads, flow = grid_flow(a - b, shape, plan["metric"],
@@ -243,10 +262,9 @@ class Wasserstein(ImageMetric):
             sources, targets, amounts = tails[moved], heads[moved], flow[moved]
             distance = cost * plan["scale"]
         else:
-            coupling, cost = _emd(a, b, plan, return_plan=True)
+            coupling, distance = _emd(a, b, plan, return_plan=True)
             sources, targets = np.nonzero(coupling)
             amounts = coupling[sources, targets]
-            distance = cost ** (1.0 / plan["p"])
         return TransportResult(distance=float(distance), bound=plan["bound"],
                                method=plan["method"], kind="flow" if plan["method"] == "grid"
                                else "plan", sources=sources.astype(np.int64),
@@ -260,7 +278,7 @@ class Wasserstein(ImageMetric):
             return cost * plan["scale"]
         if np.array_equal(a, b):
             return 0.0
-        return _emd(a, b, plan)[1] ** (1.0 / plan["p"])
+        return _emd(a, b, plan)[1]
 
     def _plan(self, image_shape):
         """Resolve method, order, neighbourhood and solver for one image shape (or raise)."""
@@ -310,6 +328,7 @@ class Wasserstein(ImageMetric):
             plan.update(neighborhood=neighborhood, solver=solver, scale=float(size[0]))
         else:
             _check_dense_memory(n_pixels, self.memory_limit, metric)
+            _check_resolution(image_shape, metric, p, plan["pixel_size"])
         return plan
 
     def _order(self):
@@ -354,27 +373,58 @@ def _check_dense_memory(n_pixels, memory_limit, metric):
     )
 
 
+def _check_resolution(image_shape, metric, p, pixel_size):
+    """Refuse an order ``p`` whose costs the network simplex cannot resolve.
+
+    The dense cost is scaled to at most 1 (:func:`_dense_cost`) and POT resolves costs to
+    an absolute ``_EMD_RESOLUTION``: a one-pixel move, which costs ``(nearest /
+    farthest)^p`` on that scale, must stay above it.
+    """
+    sizes = [size for size, n in zip(pixel_size, image_shape, strict=True) if n > 1]
+    if not sizes:
+        return
+    corners = pixel_coordinates(image_shape, pixel_size)[[0, -1]]
+    base = "euclidean" if metric == "sqeuclidean" else metric
+    farthest = float(cdist(corners[:1], corners[1:], metric=base)[0, 0])
+    step = (min(sizes) / farthest) ** p
+    if step < _EMD_RESOLUTION:
+        raise ValueError(
+            f"p={p:g} is too large for {image_shape[0]}x{image_shape[1]} images: relative to "
+            f"moving light between the farthest pixels, a one-pixel move costs {step:.2g}, "
+            f"below the {_EMD_RESOLUTION:g} resolution of POT's network simplex, so the "
+            f"result would be an approximation. Use a smaller p, or downscale the images."
+        )
+
+
 @lru_cache(maxsize=2)
 def _dense_cost(image_shape, metric, p, pixel_size):
+    """Cost matrix ``(d / d_max)^p`` (at most 1: POT's tolerances are absolute) and ``d_max``."""
     coordinates = pixel_coordinates(image_shape, pixel_size)
     base = "euclidean" if metric == "sqeuclidean" else metric
     cost = cdist(coordinates, coordinates, metric=base)
+    farthest = float(cost.max()) or 1.0   # 0 for a one-pixel image
+    cost /= farthest
     if p != 1:
         cost **= p
     cost.setflags(write=False)
-    return cost
+    return cost, farthest
 
 
 def _emd(a, b, plan, return_plan=False):
-    """POT's exact network simplex on the cached dense cost; raises unless optimal."""
-    cost_matrix = _dense_cost(plan["shape"], plan["metric"], plan["p"], plan["pixel_size"])
+    """POT's exact network simplex on the cached dense cost; returns ``(plan or None, W_p)``.
+
+    Raises unless POT reports the optimum.
+    """
+    cost_matrix, farthest = _dense_cost(plan["shape"], plan["metric"], plan["p"],
+                                        plan["pixel_size"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # POT warns; we raise below instead
         solve = ot.emd if return_plan else ot.emd2
         result, log = solve(a, b, cost_matrix, numItermax=_EMD_MAX_ITER, log=True)
     if log["result_code"] != 1:
         raise RuntimeError(f"POT's network simplex did not reach the optimum: {log['warning']}")
-    return (result, log["cost"]) if return_plan else (None, float(result))
+    distance = farthest * float(log["cost"]) ** (1.0 / plan["p"])
+    return (result if return_plan else None), distance
 
 
 @function_form_of(Wasserstein)

@@ -165,8 +165,10 @@ def grid_arcs(image_shape, ground_metric, neighborhood=1):
     height, width = image_shape
     index = np.arange(height * width, dtype=np.int64).reshape(height, width)
     directions, lengths = _directions_and_costs(ground_metric, neighborhood)
-    tails, heads, costs = [], [], []
+    tails, heads, costs = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0)]
     for (a, b), length in zip(directions, lengths, strict=True):
+        if abs(a) >= height or abs(b) >= width:
+            continue  # a step longer than the image: no arc (and no negative slice bound)
         rows = slice(max(0, -a), min(height, height - a))
         columns = slice(max(0, -b), min(width, width - b))
         tail = index[rows, columns].ravel()

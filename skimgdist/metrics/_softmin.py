@@ -214,7 +214,7 @@ def _envelope_log_convolve(X, source, target, eps, cut, weighted, steps, Y, Yw):
             if abs(jump) > _STEP_LIMIT:
                 walk = False
             up[k] = np.exp(jump)
-            down[k + 1] = 1.0 / up[k]
+            down[k + 1] = np.exp(-jump)  # not 1 / up[k]: up[k] underflows to 0 for steep rows
         start = 0
         for i in range(n_in):
             xi = x[i]
