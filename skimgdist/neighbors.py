@@ -84,13 +84,6 @@ class ImageIndex(_ImageGallery):
     array([[0.707, 0.707]])
     """
 
-    def __init__(self, *, metric="sliced_wasserstein", metric_params=None, n_jobs=None,
-                 working_memory=None):
-        self.metric = metric
-        self.metric_params = metric_params
-        self.n_jobs = n_jobs
-        self.working_memory = working_memory
-
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None):
         """Store the gallery images.

@@ -400,6 +400,13 @@ class _ImageGallery(BaseEstimator):
         **_ENGINE_CONSTRAINTS,
     }
 
+    def __init__(self, *, metric="sliced_wasserstein", metric_params=None, n_jobs=None,
+                 working_memory=None):
+        self.metric = metric
+        self.metric_params = metric_params
+        self.n_jobs = n_jobs
+        self.working_memory = working_memory
+
     def _fit_images(self, X):
         # skimgdist metrics check finiteness themselves, with image-specific messages.
         X = validate_data(self, X, dtype=np.float64,
@@ -512,13 +519,6 @@ class ImageDistances(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _ImageGa
     >>> ImageDistances().fit(X).transform(X[:1]).round(3)
     array([[0.   , 0.707, 1.581, 2.   ]])
     """
-
-    def __init__(self, *, metric="sliced_wasserstein", metric_params=None, n_jobs=None,
-                 working_memory=None):
-        self.metric = metric
-        self.metric_params = metric_params
-        self.n_jobs = n_jobs
-        self.working_memory = working_memory
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None):
