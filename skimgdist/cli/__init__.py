@@ -10,9 +10,12 @@ search a gallery.
 ``skimgdist search QUERY GALLERY -k 5``
     The k gallery images nearest to a query.
 
-Bad input (missing or unreadable files, empty folders, one class, mixed sizes,
-NaN...) gives a one-line error on stderr and exit status 2.  Nothing is written
-unless an option asks for a file.  See ``docs/cli.md``.
+Every failure is one line on stderr, never a traceback: exit status 2 for bad input
+(missing or unreadable files, empty folders, one class, mixed sizes, NaN, requests
+too large for memory...), 1 when a distance failed while computing (reported as a
+note while the others complete), 130 when interrupted (Ctrl-C).  Nothing is written
+unless an option asks for a file, and an interrupted run writes nothing.  See
+``docs/cli.md``.
 """
 
 from __future__ import annotations
@@ -28,9 +31,16 @@ from ._metrics import one_line
 __all__ = ["main"]
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line on stderr (exit status 2)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {one_line(message)}; see {self.prog} --help\n")
+
+
 def build_parser():
     """The argument parser of the ``skimgdist`` command."""
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="skimgdist",
         description="Image distances: choose one for your images (evaluate), compare two "
                     "images (compare), search a gallery (search).",
@@ -53,7 +63,8 @@ def main(argv=None):
     Returns
     -------
     status : int
-        0 on success, 2 on bad input (the message is on stderr), 130 when interrupted.
+        0 on success, 1 when a distance failed while computing, 2 on bad input (the
+        message is on stderr), 130 when interrupted.
 
     Examples
     --------
@@ -62,16 +73,25 @@ def main(argv=None):
     2
     """
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help(sys.stderr)
-        return 2
+    command = "skimgdist"
     try:
-        args.run(args, parser)
-    except (CLIError, ValueError, OSError) as error:
-        print(f"skimgdist {args.command}: error: {one_line(error)}", file=sys.stderr)
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_usage(sys.stderr)
+            return 2
+        command = f"skimgdist {args.command}"
+        return args.run(args, parser)
+    except (CLIError, ValueError, TypeError, OSError) as error:
+        print(f"{command}: error: {one_line(error)}", file=sys.stderr)
+        return 2
+    except MemoryError as error:
+        print(f"{command}: error: not enough memory ({one_line(error)}); use smaller images "
+              f"(--downscale) or fewer of them", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"skimgdist {args.command}: interrupted", file=sys.stderr)
+        print(f"{command}: interrupted", file=sys.stderr)
         return 130
-    return 0
+    except Exception as error:  # a bug, still reported on one line
+        print(f"{command}: internal error: {type(error).__name__}: {one_line(error)}",
+              file=sys.stderr)
+        return 1

@@ -1,4 +1,4 @@
-"""``skimgdist compare A B``: every distance between two images, with its time."""
+"""``skimgdist compare A B``: every distance between two images, with its unit and time."""
 
 from __future__ import annotations
 
@@ -9,29 +9,31 @@ from ._data import (
     parse_preprocessing,
     to_rows,
 )
-from ._errors import CLIError
-from ._isolate import TimeLimitExceeded, call_with_time_limit
 from ._metrics import (
     MetricSpec,
     default_metrics,
     format_seconds,
-    one_line,
     parse_metrics,
     timed_pairwise,
+    warm_up,
 )
-from ._output import check_writable, footnote, format_table, to_json, write_text
+from ._options import add_common_arguments
+from ._output import Footnotes, Progress, StreamingTable, check_writable, to_json, write_text
 from ._plans import plan
+from ._run import check_no_nan, run_distance
+
+COLUMNS = ["metric", "distance", "unit", "time", "note"]
 
 
 def add_parser(subparsers):
     parser = subparsers.add_parser(
         "compare",
-        help="every distance between two images, with its time",
+        help="every distance between two images, with its unit and time",
         description=(
             "Every distance between two grayscale images (colour is converted by ITU-R 601-2 "
-            "luma), with the time each took. Transport distances are in pixels. Methods "
+            "luma), with its unit and the time it took, one row as each finishes. Methods "
             "that would be too slow or too large at this size are skipped or approximated, "
-            "and the note says which and why."
+            "and the note says which, why, and what would fit."
         ),
     )
     parser.add_argument("first", metavar="A", help="image file (or .npy array)")
@@ -40,8 +42,7 @@ def add_parser(subparsers):
                         help="comma-separated distances, each NAME or NAME:param=value[:...] "
                              "(default: all)")
     add_preprocessing_arguments(parser, "both images")
-    parser.add_argument("--time-limit", type=float, default=60.0, metavar="SECONDS",
-                        help="stop a distance that runs longer (default 60)")
+    add_common_arguments(parser, time_limit=60.0, what="stop a distance that runs longer")
     parser.add_argument("--json", nargs="?", const="-", metavar="FILE",
                         help="write the results as JSON to FILE (stdout without FILE)")
     parser.set_defaults(run=run)
@@ -50,8 +51,6 @@ def add_parser(subparsers):
 
 def run(args, parser):
     check_writable(args.json, "--json")
-    if not args.time_limit > 0:
-        raise CLIError(f"--time-limit must be positive, got {args.time_limit:g}")
     resize, preprocessing = parse_preprocessing(args)
     specs = parse_metrics(args.metrics) if args.metrics else _default_specs()
     first, second = load_image(args.first), load_image(args.second)
@@ -59,42 +58,67 @@ def run(args, parser):
                   source=f"{args.first} and {args.second}")
     X, shape = to_rows(pair, preprocessing, resize=resize)
 
-    records = []
-    for spec in specs:
-        params, note = plan(spec, shape)
-        record = {"metric": spec.label, "distance": None, "seconds": None, "notes": []}
-        metric = spec.build(shape, **params)
-        try:
-            D, seconds, warned = call_with_time_limit(
-                lambda metric=metric: timed_pairwise(metric, X[:1], X[1:]), args.time_limit)
-        except TimeLimitExceeded:
-            record["notes"] = [f"skipped: still running after the --time-limit of "
-                               f"{args.time_limit:g} s; try --downscale or a larger --time-limit",
-                               *([note] if note else [])]
-        except ValueError as error:
-            record["notes"] = [f"failed: {one_line(error)}"]
-        else:
-            record.update(distance=float(D[0, 0]), seconds=seconds,
-                          notes=[n for n in [note, *warned] if n])
-        records.append(record)
+    table, notes = None, Footnotes()
+    progress = Progress(len(specs), enabled=not args.quiet)
+    if args.json != "-":
+        print(f"{args.first} vs {args.second}: {shape[0]}x{shape[1]} pixels, "
+              f"preprocessing: {preprocessing.label}", flush=True)
+        table = StreamingTable(
+            COLUMNS, {"metric": max(len(s.label) for s in specs), "distance": 12, "unit": 14,
+                      "time": 9},
+            align={"distance": "right", "time": "right"}, progress=progress)
+        table.header()
+    records, failed = [], False
+    try:
+        for spec in specs:
+            progress.next_task(spec.label)
+            record = _compare_one(spec, X, shape, args.time_limit, progress)
+            failed |= record.pop("failed")
+            records.append(record)
+            if table is not None:
+                table.add(_row(record, notes))
+    finally:
+        progress.close()
 
     document = {"a": args.first, "b": args.second, "image_shape": list(shape),
                 "preprocessing": preprocessing.label, "results": records}
     if args.json:
         write_text(args.json, to_json(document))
-    if args.json != "-":
-        print(f"{args.first} vs {args.second}: {shape[0]}x{shape[1]} pixels, "
-              f"preprocessing: {preprocessing.label}")
-        marks, footnotes = footnote(records)
-        print(format_table(
-            [{"metric": r["metric"],
-              "distance": "-" if r["distance"] is None else f"{r['distance']:.6g}",
-              "time": "-" if r["seconds"] is None else format_seconds(r["seconds"]),
-              "note": mark} for r, mark in zip(records, marks, strict=True)],
-            ["metric", "distance", "time", "note"],
-            align={"distance": "right", "time": "right"},
-        ))
-        print(footnotes, end="")
+    if table is not None:
+        print(notes.text(), end="")
+    return 1 if failed else 0
+
+
+def _compare_one(spec, X, shape, time_limit, progress):
+    params, plan_note = plan(spec, shape)
+    metric = spec.build(shape, **params)
+    record = {"metric": spec.label, "distance": None, "unit": metric.distance_unit(),
+              "seconds": None, "notes": []}
+
+    def compute(notify):
+        warm_up(metric)
+        notify("ready")
+        D, seconds, warned = timed_pairwise(metric, X[:1], X[1:])
+        check_no_nan(D, spec.label)
+        return float(D[0, 0]), seconds, warned
+
+    outcome = run_distance(compute, metric, time_limit, progress=progress)
+    if outcome.value is not None:
+        distance, seconds, warned = outcome.value
+        record.update(distance=distance, seconds=seconds)
+        outcome.notes = warned
+    record["notes"] = [n for n in [*outcome.notes, plan_note] if n]
+    record["failed"] = outcome.failed
+    return record
+
+
+def _row(record, notes):
+    """The table row of a record, its notes numbered in ``notes`` (a :class:`Footnotes`)."""
+    return {"metric": record["metric"],
+            "distance": "-" if record["distance"] is None else f"{record['distance']:.6g}",
+            "unit": record["unit"],
+            "time": "-" if record["seconds"] is None else format_seconds(record["seconds"]),
+            "note": notes.mark(record["notes"])}
 
 
 def _default_specs():

@@ -13,6 +13,7 @@ from .._image import check_images, resolve_image_shape
 from ..io import ImageReadError, read_image, read_image_folder, read_labelled_folder, read_npz
 from ._errors import CLIError
 from ._metrics import one_line
+from ._options import check_memory
 
 _SHAPE = re.compile(r"^\s*(\d+)\s*[xX]\s*(\d+)\s*$")
 
@@ -169,6 +170,15 @@ def to_rows(images, preprocessing=Preprocessing(), *, resize=None):
     """
     from ..io import resize_image
 
+    if resize is not None:
+        check_memory(3 * 8 * len(images.arrays) * resize[0] * resize[1],
+                     f"--resize {resize[0]}x{resize[1]} of {len(images.arrays)} image(s)",
+                     "choose a smaller size")
+    if preprocessing.blur is not None:
+        radius = np.floor(4 * preprocessing.blur + 0.5)
+        check_memory(16 * (2 * radius + 1), f"--blur {preprocessing.blur:g}",
+                     "a blur wider than the image spreads its light evenly anyway; choose a "
+                     "sigma below the image size")
     arrays = []
     for array, name in zip(images.arrays, images.names, strict=True):
         try:
@@ -209,6 +219,10 @@ def _downscale_each(arrays, names, target):
 def _downscale(stack, target, name):
     from ..preprocessing import Downscale
 
+    if isinstance(target, int) and target > max(stack.shape[1:]):
+        raise CLIError(f"--downscale {target} on {name}: the factor exceeds the "
+                       f"{stack.shape[1]}x{stack.shape[2]} image; choose at most "
+                       f"{max(stack.shape[1:])}")
     option = {"output_shape": target} if isinstance(target, tuple) else {"factor": target}
     transformer = Downscale(image_shape=stack.shape[1:], **option)
     try:

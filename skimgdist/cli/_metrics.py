@@ -10,6 +10,7 @@ that keep the default runs short.
 from __future__ import annotations
 
 import ast
+import math
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -142,30 +143,70 @@ class Skipped(Exception):
     """A distance was not computed; the message says why and what to do instead."""
 
 
+# Compiled kernels are warmed up on two images of this shape before anything is timed.
+_WARM_UP_SHAPE = (8, 8)
+# Downscale factors suggested when a distance does not fit the time limit.
+_FACTORS = (2, 3, 4, 6, 8, 12, 16)
+# Smallest image side a suggested downscale may leave.
+_SMALLEST_SIDE = 8
+
+
+def warm_up(metric):
+    """Run ``metric`` once on two tiny images, so that the one-time compilation (or
+    loading from numba's cache) of its kernels is not counted in any timing.
+
+    Errors are left for the real run to report.
+    """
+    from sklearn.base import clone
+
+    from ..pairwise import pairwise_distances
+
+    X = np.random.default_rng(0).uniform(0.1, 1.0, size=(2, np.prod(_WARM_UP_SHAPE)))
+    try:
+        tiny = clone(metric).set_params(image_shape=_WARM_UP_SHAPE)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pairwise_distances(X, metric=tiny)  # the symmetric route of evaluate
+            pairwise_distances(X[:1], X[1:], metric=tiny)  # the two-batch route
+    except Exception:  # the real run reports it
+        return
+
+
 def timed_pairwise(metric, X, Y=None):
-    """``metric.pairwise(X, Y)`` with its wall time and the warnings it raised.
+    """``skimgdist.pairwise_distances(X, Y, metric)`` with its wall time and the warnings
+    it raised.
 
     Only user-facing warnings (``UserWarning``, ``RuntimeWarning`` and their subclasses,
     such as a solver that did not converge) become notes; deprecations do not.
     """
+    from ..pairwise import pairwise_distances
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         start = time.perf_counter()
-        D = metric.pairwise(X, Y)
+        D = pairwise_distances(X, Y, metric=metric)
         seconds = time.perf_counter() - start
     notes = sorted({one_line(w.message) for w in caught
                     if issubclass(w.category, (UserWarning, RuntimeWarning))})
     return np.asarray(D, dtype=np.float64), seconds, notes
 
 
-def distance_matrix(metric, X, *, time_limit, progress=None):
-    """The full distance matrix of ``X`` under a time budget, computed in row blocks.
+def _pairs(metric, n):
+    """Distances ``pairwise_distances`` computes for ``n`` images (one triangle if symmetric)."""
+    return n * (n + 1) // 2 if getattr(metric, "_is_symmetric", True) else n * n
 
-    Square probes of growing size (2, 4, 8, ... images, until one takes half a
-    second; the first also pays for caches and compilation) estimate the time per
-    pair, including the per-image work a batch shares; when the whole matrix
-    would take longer than ``time_limit`` seconds, :class:`Skipped` says so before
-    the bulk of the work.  Symmetric metrics compute the upper triangle only.
+
+def distance_matrix(metric, X, *, time_limit, notify=None):
+    """The full distance matrix of ``X``, refused early when it would not fit ``time_limit``.
+
+    The metric's kernels are first warmed up on two tiny images (compilation is
+    not timed; ``notify("ready")`` then starts the caller's clock).  Square probes
+    of growing size (2, 4, 8, ... images, until one takes half a second or a
+    quarter of the time limit) estimate the time per pair; when the whole matrix
+    would take longer than ``time_limit`` seconds, :class:`Skipped` says so, with
+    a ``--downscale`` that would fit, before the bulk of the work.  The matrix
+    itself comes from :func:`skimgdist.pairwise_distances`.  ``notify("estimate",
+    seconds)`` reports the expected time of the matrix.
 
     Returns
     -------
@@ -175,51 +216,61 @@ def distance_matrix(metric, X, *, time_limit, progress=None):
     notes : list of str
         Warnings raised by the metric.
     """
-    n = len(X)
-    symmetric = getattr(metric, "_is_symmetric", True)
-    total_pairs = n * (n + 1) // 2 if symmetric else n * n
-    m, notes = 1, []
-    while True:
+    notify = notify or (lambda kind, value=None: None)
+    warm_up(metric)
+    notify("ready")
+    n, m, notes = len(X), 1, []
+    total_pairs = _pairs(metric, n)
+    while m < n:
         m = min(n, 2 * m)
-        probe, seconds, warned = timed_pairwise(metric, X[:m], X[:m])
+        probe, seconds, warned = timed_pairwise(metric, X[:m])
         notes += warned
-        per_pair = seconds / (m * m)
+        per_pair = seconds / _pairs(metric, m)
         if m == n:
             return probe, per_pair, sorted(set(notes))
         if (m > 2 and seconds > 0.5) or seconds > time_limit / 4:
-            if per_pair * total_pairs > time_limit:
-                raise Skipped(_too_slow(per_pair, total_pairs, time_limit))
             break
-
-    D = np.empty((n, n))
-    rows_per_block = int(np.clip(0.25 / max(per_pair * n, 1e-9), 1, max(1, n // 20)))
-    elapsed, computed = 0.0, 0
-    for start in range(0, n, rows_per_block):
-        stop = min(n, start + rows_per_block)
-        columns = slice(start, n) if symmetric else slice(0, n)
-        block, seconds, block_notes = timed_pairwise(metric, X[start:stop], X[columns])
-        D[start:stop, columns] = block
-        if symmetric:
-            D[columns, start:stop] = block.T
-        elapsed += seconds
-        computed += block.size
-        notes += block_notes
-        if elapsed > 2 * time_limit and stop < n:
-            raise Skipped(
-                f"stopped after {elapsed:.0f} s, {100 * stop / n:.0f}% of the matrix: over "
-                f"twice the --time-limit of {time_limit:g} s"
-            )
-        if progress is not None:
-            progress(stop / n)
-    return D, elapsed / computed, sorted(set(notes))
+    estimate = per_pair * total_pairs
+    if estimate > time_limit:
+        raise Skipped(too_slow(metric, per_pair, total_pairs, time_limit, n_images=n))
+    notify("estimate", estimate)
+    D, seconds, warned = timed_pairwise(metric, X)
+    return D, seconds / total_pairs, sorted(set(notes + warned))
 
 
-def _too_slow(per_pair, pairs, limit):
-    return (
-        f"about {format_seconds(per_pair)} per pair, {format_seconds(per_pair * pairs)} "
-        f"for {pairs} pairs, over the --time-limit of {limit:g} s; use --downscale, fewer "
-        f"images (--n-samples) or a larger --time-limit"
-    )
+def too_slow(metric, per_pair, pairs, limit, *, n_images=None):
+    """Why a distance does not fit the time limit, and what would (with estimates)."""
+    return (f"about {format_seconds(per_pair)} per pair, {format_seconds(per_pair * pairs)} "
+            f"for {pairs} pairs, over the --time-limit of {limit:g} s; "
+            + "; ".join(remedies(metric, per_pair * pairs, limit, n_images=n_images)))
+
+
+def remedies(metric, seconds, limit, *, n_images=None):
+    """Concrete ways to fit ``limit`` for a job estimated at ``seconds``, each with its
+    estimate: a ``--downscale`` factor (from the metric's cost model), fewer images,
+    the compiled kernels when numba is missing, a larger ``--time-limit``."""
+    import importlib.util
+
+    fixes = []
+    shape = getattr(metric, "image_shape", None)
+    exponent = metric.cost_exponent() if hasattr(metric, "cost_exponent") else 1.0
+    if shape is not None:
+        for factor in _FACTORS:
+            if min(shape) // factor < _SMALLEST_SIDE:
+                break
+            scaled = seconds / factor ** (2 * exponent)
+            if scaled <= 0.8 * limit:
+                fixes.append(f"--downscale {factor}: about {format_seconds(scaled)}")
+                break
+    if n_images is not None and n_images > 2:
+        fitting = int(n_images * np.sqrt(0.8 * limit / seconds))
+        if fitting >= 10:
+            fixes.append(f"--n-samples {fitting}: about "
+                         f"{format_seconds(seconds * (fitting / n_images) ** 2)}")
+    if importlib.util.find_spec("numba") is None:
+        fixes.append("install skimgdist[fast] (numba's compiled kernels): often 10x faster")
+    fixes.append(f"--time-limit {math.ceil(1.25 * seconds)}")
+    return fixes
 
 
 def format_seconds(seconds):

@@ -15,10 +15,12 @@ from ._errors import CLIError
 
 
 class Progress:
-    """A light progress bar on stderr over a list of tasks.
+    """Progress over a list of tasks on stderr.
 
-    On a terminal it redraws one line (``\\r``); elsewhere (a pipe, a log file) it
-    prints one line as each task starts.  ``enabled=False`` silences it.
+    On a terminal it redraws one line (``\\r``), moving within a task when the task
+    reports its expected time (:meth:`on_message` with ``"estimate"``); elsewhere (a
+    pipe, a log file) it prints one plain line as each task starts.  ``enabled=False``
+    silences it.
     """
 
     def __init__(self, n_tasks, *, enabled=True, stream=None):
@@ -28,33 +30,83 @@ class Progress:
         self.tty = self.enabled and self.stream.isatty()
         self.start = time.perf_counter()
         self.task, self.label, self._drawn = -1, "", 0.0
+        self._estimate = None
 
     def next_task(self, label):
         self.task += 1
         self.label = label
+        self._estimate = None
         if not self.enabled:
             return
         if self.tty:
-            self.update(0.0, force=True)
+            self._draw(0.0)
         else:
             print(f"[{self.task + 1}/{self.n_tasks}] {label}", file=self.stream, flush=True)
 
-    def update(self, fraction, *, force=False):
-        now = time.perf_counter()
-        if not self.tty or (not force and now - self._drawn < 0.1):
+    def on_message(self, kind, value):
+        """A running task's message: ``("estimate", seconds)`` is its expected duration."""
+        if kind == "estimate":
+            self._estimate = (time.perf_counter(), value)
+
+    def tick(self):
+        """Redraw (at most ten times a second) while a task runs."""
+        if not self.tty or time.perf_counter() - self._drawn < 0.1:
             return
-        self._drawn = now
-        done = (self.task + min(max(fraction, 0.0), 1.0)) / self.n_tasks
+        fraction = 0.0
+        if self._estimate is not None:
+            started, seconds = self._estimate
+            fraction = min(0.99, (time.perf_counter() - started) / max(seconds, 1e-9))
+        self._draw(fraction)
+
+    def _draw(self, fraction):
+        now = self._drawn = time.perf_counter()
+        done = (self.task + fraction) / self.n_tasks
         bar = "#" * round(24 * done)
-        line = (f"\r{100 * done:3.0f}% [{bar:<24}] {now - self.start:5.0f} s  "
-                f"{self.label[:60]:<60}")
-        self.stream.write(line)
+        self.stream.write(f"\r{100 * done:3.0f}% [{bar:<24}] {now - self.start:5.0f} s  "
+                          f"{self.label[:60]:<60}")
         self.stream.flush()
 
-    def close(self):
+    def clear(self):
+        """Erase the bar (before printing a line on the same terminal)."""
         if self.tty:
             self.stream.write("\r" + " " * 100 + "\r")
             self.stream.flush()
+
+    def close(self):
+        self.clear()
+
+
+class StreamingTable:
+    """A plain-text table printed one row at a time, as results arrive.
+
+    Column widths are fixed up front (``widths``, at least the header's); a longer
+    value widens its own row only.
+    """
+
+    def __init__(self, columns, widths, *, align=None, progress=None, stream=None):
+        self.columns = columns
+        self.widths = [max(len(c), widths.get(c, 0)) for c in columns]
+        self.align = align or {}
+        self.progress = progress
+        self.stream = stream
+
+    def header(self):
+        self._print(self._line(self.columns))
+        self._print("  ".join("-" * width for width in self.widths))
+
+    def add(self, row):
+        self._print(self._line([str(row.get(column, "")) for column in self.columns]))
+
+    def _line(self, values):
+        return "  ".join(
+            value.rjust(width) if self.align.get(column) == "right" else value.ljust(width)
+            for value, width, column in zip(values, self.widths, self.columns, strict=True)
+        ).rstrip()
+
+    def _print(self, text):
+        if self.progress is not None:
+            self.progress.clear()
+        print(text, file=self.stream or sys.stdout, flush=True)
 
 
 def format_table(rows, columns, *, align=None):
@@ -73,24 +125,33 @@ def format_table(rows, columns, *, align=None):
     return "\n".join([line(columns), rule, *(line(r) for r in cells)])
 
 
-def footnote(records):
+class Footnotes:
     """Short marks for a table's note column, and the full notes listed below it.
 
-    Each record's ``notes`` (a list of str) becomes a mark such as ``"skipped [2]"``
-    (the word before the first colon of its first note, or ``"note"``); identical
-    notes share a number.  Returns ``(marks, footnotes_text)``.
+    Each row's notes (a list of str) become a mark such as ``"skipped [2]"`` (the
+    word before the first colon of its first note, or ``"note"``); identical notes
+    share a number, also across rows printed as they arrive.
     """
-    numbers, marks = {}, []
-    for record in records:
-        refs = [numbers.setdefault(note, len(numbers) + 1) for note in record["notes"]]
+
+    def __init__(self):
+        self.numbers = {}
+
+    def mark(self, notes):
+        refs = [self.numbers.setdefault(note, len(self.numbers) + 1) for note in notes]
         if not refs:
-            marks.append("")
-            continue
-        first = record["notes"][0]
-        word = first.split(":", 1)[0] if ":" in first[:20] else "note"
-        marks.append(f"{word} [{', '.join(map(str, refs))}]")
-    text = "".join(f"[{number}] {note}\n" for note, number in numbers.items())
-    return marks, text
+            return ""
+        word = notes[0].split(":", 1)[0] if ":" in notes[0][:20] else "note"
+        return f"{word} [{', '.join(map(str, refs))}]"
+
+    def text(self):
+        return "".join(f"[{number}] {note}\n" for note, number in self.numbers.items())
+
+
+def footnote(records):
+    """The :class:`Footnotes` marks of ``records`` (each with ``notes``) and their text."""
+    notes = Footnotes()
+    marks = [notes.mark(record["notes"]) for record in records]
+    return marks, notes.text()
 
 
 def check_writable(path, option):

@@ -35,6 +35,9 @@ class ImageMetric(BaseEstimator):
       :meth:`_checks_distribution` when a parameter switches it off.
     - ``_is_symmetric``: ``d(x, y) == d(y, x)`` (default ``True``); used by
       ``pairwise(X)`` to compute one triangle only, in subclasses that want it.
+    - ``_unit`` and ``_cost_exponent``: what :meth:`distance_unit` and
+      :meth:`cost_exponent` return (defaults ``"unitless"`` and ``1.0``); override
+      the methods when a parameter changes them.
 
     Examples
     --------
@@ -56,6 +59,43 @@ class ImageMetric(BaseEstimator):
 
     _compares_distributions = True
     _is_symmetric = True
+    _unit = "unitless"
+    _cost_exponent = 1.0
+
+    def distance_unit(self):
+        """The unit of the distances this metric returns, for tables and plots.
+
+        Returns
+        -------
+        unit : str
+            ``"pixels"`` (how far light moves, times ``pixel_size`` where the metric
+            has one), ``"squared pixels"``, ``"unitless"``, ``"intensity"``...
+
+        Examples
+        --------
+        >>> from skimgdist import SlicedWasserstein, TotalVariation
+        >>> SlicedWasserstein().distance_unit(), TotalVariation().distance_unit()
+        ('pixels', 'unitless')
+        """
+        return self._unit
+
+    def cost_exponent(self):
+        """How the time per pair grows with the image size: about ``n_pixels ** exponent``.
+
+        A rough model for planning (the command line uses it to say what
+        ``--downscale`` would cost); measure for real numbers.
+
+        Returns
+        -------
+        exponent : float
+
+        Examples
+        --------
+        >>> from skimgdist import TotalVariation
+        >>> TotalVariation().cost_exponent()
+        1.0
+        """
+        return self._cost_exponent
 
     def _checks_distribution(self):
         """Whether inputs must be distributions of light (and are scaled to unit mass)."""

@@ -148,6 +148,7 @@ class IntensityEMD(ImageMetric):
     5.0
     """
 
+    _unit = "intensity"
     _parameter_constraints = {
         "image_shape": [tuple, None],
         "bins": [Interval(Integral, 1, None, closed="left"), None],
@@ -289,6 +290,21 @@ class RowwiseEMD(ImageMetric):
 
     def _checks_distribution(self):
         return self.mode == "profile"
+
+    def distance_unit(self):
+        """Pixels for ``mode="profile"``, intensity units for ``mode="histogram"``.
+
+        Returns
+        -------
+        unit : str
+
+        Examples
+        --------
+        >>> from skimgdist import RowwiseEMD
+        >>> RowwiseEMD(mode="histogram").distance_unit()
+        'intensity'
+        """
+        return "pixels" if self.mode == "profile" else "intensity"
 
     def _pairwise_validated(self, X, Y, image_shape):
         height, width = image_shape

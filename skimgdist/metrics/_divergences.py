@@ -877,6 +877,7 @@ class BlurredL2(ImageMetric):
     1.4142
     """
 
+    _unit = "1/pixels"
     _parameter_constraints = {
         "sigma": [Interval(Real, 0, None, closed="left"), tuple],
         "image_shape": [tuple, None],

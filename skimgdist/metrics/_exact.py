@@ -191,6 +191,8 @@ class Wasserstein(ImageMetric):
            [7., 0.]])
     """
 
+    _unit = "pixels"
+    _cost_exponent = 2.0
     _parameter_constraints = {
         "image_shape": [tuple, list, None],
         "ground_metric": [StrOptions({"euclidean", "cityblock", "chebyshev", "sqeuclidean"})],

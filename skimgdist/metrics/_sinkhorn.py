@@ -422,6 +422,8 @@ def _canonical_pairs(A, B):
 class _EntropicOT(ImageMetric):
     """Shared parameters, validation and batched solver of the Sinkhorn metrics."""
 
+    _unit = "squared pixels"
+    _cost_exponent = 1.5
     _parameter_constraints = {
         "image_shape": [tuple, None],
         "reg": [Interval(Real, 0, None, closed="neither")],

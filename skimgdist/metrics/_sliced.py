@@ -286,6 +286,7 @@ def _working_bytes():
 class _SlicedBase(ImageMetric):
     """Shared machinery: directions, cached geometry, chunked batched evaluation."""
 
+    _unit = "pixels"
     _parameter_constraints = {
         "image_shape": [tuple, None],
         "n_projections": [Interval(Integral, 1, None, closed="left"), None],

@@ -1,0 +1,65 @@
+"""One distance computed in an isolated child under the time limit, its outcome as notes.
+
+Every command runs each distance through :func:`run_distance`, so that a distance that
+is too slow is skipped with advice, and one that fails (bad parameters for these images,
+not enough memory, a crash of compiled code, NaN) is reported as a note while the other
+distances complete; the command then exits with status 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._isolate import ChildCrashed, TimeLimitExceeded, call_with_time_limit
+from ._metrics import Skipped, one_line, remedies
+
+
+@dataclass
+class Outcome:
+    """What became of one distance: its value (or None), and the notes to show."""
+
+    value: object = None
+    notes: list = field(default_factory=list)
+    failed: bool = False
+
+
+def run_distance(compute, metric, time_limit, *, child_limit=None, progress=None):
+    """``compute(notify)`` in a child process (see :mod:`._isolate`), as an :class:`Outcome`.
+
+    ``child_limit`` (default ``time_limit``) is when the child is stopped;
+    ``metric`` serves the advice of a skipped distance.
+    """
+    child_limit = time_limit if child_limit is None else child_limit
+    tick = progress.tick if progress is not None else None
+    on_message = progress.on_message if progress is not None else None
+    try:
+        value = call_with_time_limit(compute, child_limit, tick=tick, on_message=on_message)
+    except TimeLimitExceeded:
+        fixes = [fix.replace("about", "at least") for fix in
+                 remedies(metric, child_limit, time_limit)]
+        return Outcome(notes=[f"skipped: still running after {child_limit:g} s (the "
+                              f"--time-limit is {time_limit:g} s); " + "; ".join(fixes)])
+    except Skipped as reason:
+        return Outcome(notes=[f"skipped: {reason}"])
+    except MemoryError as error:
+        return Outcome(notes=[f"failed: not enough memory ({one_line(error)}); use smaller "
+                              f"images (--downscale) or other parameters"], failed=True)
+    except ChildCrashed as error:
+        return Outcome(notes=[f"failed: {one_line(error)}; please report it with the "
+                              f"command that caused it"], failed=True)
+    except Exception as error:  # any failure of the distance is reported, not raised
+        return Outcome(notes=[f"failed: {one_line(error)}"], failed=True)
+    return Outcome(value)
+
+
+def check_no_nan(D, label, names=None):
+    """Raise ``ValueError`` naming the first NaN distance, if any (infinity is a value)."""
+    bad = np.isnan(D)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        pair = (f"{names[0][i]} and {names[1][j]}" if names is not None
+                else f"row {i} and column {j}")
+        raise ValueError(f"{label} returned NaN for {pair}: the solver lost precision; "
+                         f"try other parameters")
