@@ -8,15 +8,14 @@ from sklearn.neighbors import KNeighborsClassifier
 
 from ._data import Images, load_labelled, parse_shape, preprocessing_grid, to_rows
 from ._errors import CLIError
-from ._isolate import TimeLimitExceeded, call_with_time_limit
 from ._metrics import (
-    Skipped,
     default_metrics,
     distance_matrix,
     format_seconds,
     one_line,
     parse_metrics,
 )
+from ._options import add_common_arguments, check_memory
 from ._output import (
     Progress,
     check_writable,
@@ -29,8 +28,12 @@ from ._output import (
     write_text,
 )
 from ._plans import plan
+from ._run import check_no_nan, run_distance
 
 DEFAULT_UPSAMPLE = 1
+# A distance whose matrix is still running at this multiple of --time-limit is stopped:
+# its probes under-estimated it.
+CHILD_LIMIT_FACTOR = 1.5
 # 200 digits: 20,100 pairs, so even the exact EMD (about 0.5 ms per 8x8 pair) fits the
 # default run of about a minute; --n-samples 1797 evaluates all of them.
 DEFAULT_DIGITS_PER_CLASS = 20
@@ -88,8 +91,9 @@ def add_parser(subparsers):
     parser.add_argument("--upsample", type=int, metavar="F",
                         help="built-in digits only: enlarge each pixel to an FxF block "
                              f"(default {DEFAULT_UPSAMPLE})")
-    parser.add_argument("--time-limit", type=float, default=60.0, metavar="SECONDS",
-                        help="skip a distance whose matrix would take longer (default 60)")
+    add_common_arguments(parser, time_limit=60.0,
+                         what="skip a distance whose matrix would take longer, stop one that "
+                              "runs past 1.5 times it")
     parser.add_argument("--random-state", type=int, default=0,
                         help="seed of the folds and subsets (default 0)")
     parser.add_argument("--json", nargs="?", const="-", metavar="FILE",
@@ -98,7 +102,6 @@ def add_parser(subparsers):
                         help="write the results as CSV to FILE (stdout without FILE)")
     parser.add_argument("--plot", metavar="FILE.png",
                         help="write an accuracy-vs-time scatter plot (needs matplotlib)")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(run=run)
     return parser
 
@@ -115,17 +118,21 @@ def run(args, parser):
     variants = preprocessing_grid(args.downscale, args.blur)
     images = _load(args)
     labels = _labels(images, args)
+    check_memory(3 * 8 * len(labels) ** 2, f"the distance matrix of {len(labels)} images",
+                 "evaluate a subset with --n-samples")
 
     progress = Progress(len(specs) * len(variants), enabled=not args.quiet)
-    records = []
+    records, failed = [], False
     try:
         for variant in variants:
             X, shape = to_rows(images, variant, resize=resize)
             size = f"{shape[0]}x{shape[1]}"
             for spec in specs:
                 progress.next_task(f"{spec.label} [{variant.label}]")
-                record = _evaluate_one(spec, variant, X, shape, labels, args, progress.update)
+                record = _evaluate_one(spec, variant, X, shape, labels, args, progress)
+                failed |= record.pop("failed")
                 records.append({**record, "image_shape": size})
+                progress.finished(_summary(record))
     finally:
         progress.close()
     records = _ranked(records)
@@ -135,6 +142,7 @@ def run(args, parser):
         "image_size": sizes.pop() if len(sizes) == 1 else "mixed",
         "n_classes": len(np.unique(labels)), "cv": args.cv, "n_neighbors": args.n_neighbors,
         "precision_k": args.precision_k, "results": records,
+        "recommendation": _recommendation(records),
     }
     if args.json:
         write_text(args.json, to_json(document))
@@ -145,6 +153,8 @@ def run(args, parser):
     if "-" not in (args.json, args.csv):
         print(_title(document))
         print(_table(records, args))
+        print(f"recommendation: {document['recommendation']}")
+    return 1 if failed else 0
 
 
 def _check_options(args):
@@ -154,8 +164,6 @@ def _check_options(args):
                                ("--upsample", args.upsample, 1)):
         if value is not None and value < low:
             raise CLIError(f"{option} must be at least {low}, got {value}")
-    if args.time_limit <= 0:
-        raise CLIError(f"--time-limit must be positive, got {args.time_limit:g}")
     if args.upsample is not None and args.data is not None:
         raise CLIError("--upsample applies to the built-in digits only; resize your own data "
                        "with --resize")
@@ -180,6 +188,9 @@ def _load(args):
         return load_labelled(args.data)
     from ..datasets import load_digits_images
 
+    side = 8 * (args.upsample or DEFAULT_UPSAMPLE)
+    check_memory(3 * 8 * 1797 * side**2, f"--upsample {args.upsample}",
+                 "choose a smaller factor")
     digits = load_digits_images(upsample=args.upsample or DEFAULT_UPSAMPLE,
                                 n_per_class=None if args.n_samples else DEFAULT_DIGITS_PER_CLASS,
                                 random_state=args.random_state)
@@ -231,37 +242,60 @@ def _evaluate_one(spec, variant, X, shape, labels, args, progress):
     params, plan_note = plan(spec, shape)
     record = {"metric": spec.label, "preprocessing": variant.label, "accuracy": None,
               "accuracy_std": None, "precision_at_k": None, "seconds_per_pair": None,
-              "notes": [plan_note] if plan_note else []}
+              "notes": [plan_note] if plan_note else [], "failed": False}
     metric = spec.build(shape, **params)
-    try:
-        D, seconds, notes = call_with_time_limit(
-            lambda: distance_matrix(metric, X, time_limit=args.time_limit, progress=progress),
-            2 * args.time_limit)
-    except TimeLimitExceeded:
-        record["notes"].insert(0, f"skipped: still running after twice the --time-limit "
-                                  f"of {args.time_limit:g} s")
+
+    def compute(notify):
+        D, seconds, notes = distance_matrix(metric, X, time_limit=args.time_limit,
+                                            notify=notify)
+        check_no_nan(D, spec.label)
+        return D, seconds, notes
+
+    outcome = run_distance(compute, metric, args.time_limit,
+                           child_limit=CHILD_LIMIT_FACTOR * args.time_limit, progress=progress)
+    if outcome.value is None:
+        record["notes"] = outcome.notes + record["notes"]
+        record["failed"] = outcome.failed
         return record
-    except Skipped as reason:
-        record["notes"].insert(0, f"skipped: {reason}")
-        return record
-    except ValueError as error:
-        record["notes"].insert(0, f"failed: {one_line(error)}")
-        return record
+    D, seconds, notes = outcome.value
     D, clip_note = _clean(D)
-    scores = _knn_scores(D, labels, args)
+    scores, predicted = _knn_scores(D, labels, args)
+    accuracy, accuracy_std = float(np.mean(scores)), float(np.std(scores))
     record.update(
-        accuracy=float(np.mean(scores)), accuracy_std=float(np.std(scores)),
+        accuracy=accuracy, accuracy_std=accuracy_std,
         precision_at_k=_precision_at_k(D, labels, args.precision_k), seconds_per_pair=seconds,
-        notes=[n for n in [plan_note, *notes, *clip_note] if n],
+        notes=[n for n in [*_warnings_about(accuracy, accuracy_std, labels, predicted),
+                           plan_note, *notes, *clip_note] if n],
     )
     return record
+
+
+def _summary(record):
+    if record["accuracy"] is None:
+        return record["notes"][0]
+    return (f"accuracy {record['accuracy']:.3f} +- {record['accuracy_std']:.3f}, "
+            f"{format_seconds(record['seconds_per_pair'])} per pair")
+
+
+def _warnings_about(accuracy, accuracy_std, labels, predicted):
+    """Notes when a result carries no information: chance level, or one class for all."""
+    notes = []
+    counts = np.unique(labels, return_counts=True)[1]
+    chance = counts.max() / counts.sum()
+    if accuracy - accuracy_std <= chance:
+        notes.append(f"chance level: accuracy within one standard deviation of {chance:.3f}, "
+                     f"that of always answering the most frequent class; this distance does "
+                     f"not separate these classes")
+    assigned = np.unique(predicted)
+    if len(assigned) == 1:
+        notes.append(f"one class: every image was assigned to class {assigned[0]} (its "
+                     f"nearest neighbours all come from it)")
+    return notes
 
 
 def _clean(D):
     """Distances kNN accepts: tiny negative rounding clipped to 0, +inf kept far away."""
     notes = []
-    if np.isnan(D).any():
-        raise ValueError("the distance matrix holds NaN")
     if (D < 0).any():
         notes.append(f"negative distances down to {D.min():.3g} clipped to 0")
         D = np.maximum(D, 0)
@@ -273,13 +307,15 @@ def _clean(D):
 
 
 def _knn_scores(D, labels, args):
+    """Accuracy of each cross-validation fold, and the predicted class of every image."""
     folds = StratifiedKFold(n_splits=args.cv, shuffle=True, random_state=args.random_state)
-    scores = []
+    scores, predicted = [], np.empty_like(labels)
     for train, test in folds.split(D, labels):
         knn = KNeighborsClassifier(n_neighbors=args.n_neighbors, metric="precomputed")
         knn.fit(D[np.ix_(train, train)], labels[train])
-        scores.append(knn.score(D[np.ix_(test, train)], labels[test]))
-    return scores
+        predicted[test] = knn.predict(D[np.ix_(test, train)])
+        scores.append(np.mean(predicted[test] == labels[test]))
+    return scores, predicted
 
 
 def _precision_at_k(D, labels, k):
@@ -299,6 +335,29 @@ def _ranked(records):
     for record in rest:
         record["rank"] = None
     return [*done, *rest]
+
+
+def _recommendation(records):
+    """One line: the best accuracy within the time limit, and the fastest distance whose
+    accuracy is within one standard deviation of it."""
+    done = [r for r in records if r["accuracy"] is not None]
+    if not done:
+        return ("no distance finished; see the notes for what would fit (a --downscale, "
+                "fewer images, a larger --time-limit)")
+    best = done[0]
+
+    def describe(record):
+        where = "" if record["preprocessing"] == "none" else f" [{record['preprocessing']}]"
+        return (f"{record['metric']}{where} (accuracy {record['accuracy']:.3f} +- "
+                f"{record['accuracy_std']:.3f}, {format_seconds(record['seconds_per_pair'])} "
+                f"per pair)")
+
+    close = [r for r in done if r["accuracy"] >= best["accuracy"] - best["accuracy_std"]]
+    fastest = min(close, key=lambda r: r["seconds_per_pair"])
+    text = f"best: {describe(best)}"
+    if fastest is not best:
+        text += f"; fastest within one standard deviation of it: {describe(fastest)}"
+    return text
 
 
 def _title(document):

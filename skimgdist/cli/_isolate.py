@@ -7,9 +7,9 @@ the command line with it.  The child runs ``function(notify)``; the clock starts
 the child calls ``notify("ready")`` (after warming compiled kernels up, which may take
 many seconds on a cold cache and says nothing about the time per pair), or at the start
 when it never does; ``notify(kind, value)`` passes anything else on to the parent's
-``on_message`` (such as an estimate of the time left, for a progress bar).  A crashed child is reported as :class:`ChildCrashed`, never
-re-run in the parent.  Where ``fork`` does not exist (Windows), the computation runs
-in-process without a limit.
+``on_message`` (such as an estimate of the time left, for a progress bar).  A crashed
+child is reported as :class:`ChildCrashed`, never re-run in the parent.  Where ``fork``
+does not exist (Windows), the computation runs in-process without a limit.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ that keep the default runs short.
 from __future__ import annotations
 
 import ast
+import contextlib
 import math
 import time
 import warnings
@@ -181,14 +182,22 @@ def timed_pairwise(metric, X, Y=None):
     """
     from ..pairwise import pairwise_distances
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with capture_warnings() as notes:
         start = time.perf_counter()
         D = pairwise_distances(X, Y, metric=metric)
         seconds = time.perf_counter() - start
-    notes = sorted({one_line(w.message) for w in caught
-                    if issubclass(w.category, (UserWarning, RuntimeWarning))})
-    return np.asarray(D, dtype=np.float64), seconds, notes
+    return np.asarray(D, dtype=np.float64), seconds, sorted(notes)
+
+
+@contextlib.contextmanager
+def capture_warnings():
+    """Collect the user-facing warnings raised inside, as a set of one-line notes."""
+    notes = set()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield notes
+    notes.update(one_line(w.message) for w in caught
+                 if issubclass(w.category, (UserWarning, RuntimeWarning)))
 
 
 def _pairs(metric, n):

@@ -66,6 +66,14 @@ class Progress:
                           f"{self.label[:60]:<60}")
         self.stream.flush()
 
+    def finished(self, text):
+        """Report the result of the current task on its own line (the bar is redrawn)."""
+        if not self.enabled:
+            return
+        self.clear()
+        print(f"[{self.task + 1}/{self.n_tasks}] {self.label}: {text}", file=self.stream,
+              flush=True)
+
     def clear(self):
         """Erase the bar (before printing a line on the same terminal)."""
         if self.tty:

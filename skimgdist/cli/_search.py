@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-
-import numpy as np
 
 from ._data import (
     Images,
@@ -15,9 +14,11 @@ from ._data import (
     to_rows,
 )
 from ._errors import CLIError
-from ._metrics import default_metrics, format_seconds, one_line, parse_metrics, timed_pairwise
-from ._output import check_writable, format_table, save_grid, to_json, write_text
+from ._metrics import default_metrics, format_seconds, parse_metrics, warm_up
+from ._options import add_common_arguments
+from ._output import Progress, check_writable, format_table, save_grid, to_json, write_text
 from ._plans import plan
+from ._run import check_no_nan, run_distance
 
 DEFAULT_METRIC = "sliced_wasserstein"
 
@@ -37,6 +38,7 @@ def add_parser(subparsers):
     parser.add_argument("--metric", metavar="NAME[:param=value...]",
                         help=f"the distance (default {DEFAULT_METRIC} when installed)")
     add_preprocessing_arguments(parser, "every image")
+    add_common_arguments(parser, time_limit=120.0, what="stop the search if it runs longer")
     parser.add_argument("--save-grid", metavar="FILE.png",
                         help="write a picture of the query and its neighbours")
     parser.add_argument("--json", nargs="?", const="-", metavar="FILE",
@@ -61,18 +63,26 @@ def run(args, parser):
     everything = Images(query.arrays + gallery.arrays, query.names + gallery.names,
                         source=f"{args.query} and {args.gallery}")
     X, shape = to_rows(everything, preprocessing, resize=resize)
+    params, note = plan(spec, shape)
+    metric = spec.build(shape, **params)
+    progress = Progress(1, enabled=not args.quiet)
+    progress.next_task(f"{spec.label}: {len(gallery.arrays)} distances")
     try:
-        params, note = plan(spec, shape)
-        metric = spec.build(shape, **params)
-        D, seconds, warned = timed_pairwise(metric, X[:1], X[1:])
-    except ValueError as error:
-        raise CLIError(f"{spec.label}: {one_line(error)}") from None
-    distances = D[0]
-    order = np.argsort(distances, kind="stable")[: args.k]
-    results = [{"rank": rank, "distance": float(distances[i]), "image": gallery.names[i]}
-               for rank, i in enumerate(order, start=1)]
+        outcome = run_distance(
+            lambda notify: _nearest(metric, spec.label, X, gallery.names, notify),
+            metric, args.time_limit, progress=progress)
+    finally:
+        progress.close()
+    if outcome.failed or outcome.value is None:
+        print(f"skimgdist search: {spec.label} {outcome.notes[0]}", file=sys.stderr)
+        return 1
+    distances, order, seconds, warned = outcome.value
+    order, distances = order[: args.k], distances[: args.k]
+    results = [{"rank": rank, "distance": float(distance), "image": gallery.names[i]}
+               for rank, (distance, i) in enumerate(zip(distances, order, strict=True), start=1)]
     notes = [n for n in [note, *warned] if n]
     document = {"query": args.query, "gallery": args.gallery, "metric": spec.label,
+                "unit": metric.distance_unit(),
                 "image_shape": list(shape), "preprocessing": preprocessing.label,
                 "seconds": seconds, "notes": notes, "results": results}
     if args.json:
@@ -85,7 +95,7 @@ def run(args, parser):
     if args.json != "-":
         print(f"{args.query} against {len(gallery.arrays)} images in {args.gallery} "
               f"({shape[0]}x{shape[1]} pixels, preprocessing: {preprocessing.label}), "
-              f"{spec.label}: {format_seconds(seconds)}")
+              f"{spec.label} in {metric.distance_unit()}: {format_seconds(seconds)}")
         for text in notes:
             print(f"note: {text}")
         print(format_table(
@@ -93,6 +103,25 @@ def run(args, parser):
              for r in results],
             ["rank", "distance", "image"], align={"rank": "right", "distance": "right"},
         ))
+
+
+def _nearest(metric, label, X, names, notify):
+    """Every gallery image ranked by distance from the query (``X[0]``), through
+    :class:`skimgdist.ImageIndex`; NaN distances fail instead of being ranked."""
+    import time
+
+    from ..neighbors import ImageIndex
+    from ._metrics import capture_warnings
+
+    warm_up(metric)
+    notify("ready")
+    with capture_warnings() as warned:
+        start = time.perf_counter()
+        index = ImageIndex(metric=metric).fit(X[1:])
+        distances, order = index.query(X[:1], k=len(X) - 1)
+        seconds = time.perf_counter() - start
+    check_no_nan(distances, label, ([names[0]], [names[i] for i in order[0]]))
+    return distances[0], order[0], seconds, sorted(warned)
 
 
 def _metric(text):
