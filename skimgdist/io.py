@@ -25,6 +25,8 @@ Pillow decodes 48-bit (16 bits per channel) colour PNGs to 8 bits per channel;
 
 from __future__ import annotations
 
+import os
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +43,27 @@ __all__ = [
 
 _LUMA = np.array([0.299, 0.587, 0.114])
 _NUMPY_SUFFIXES = (".npy",)
+# A file may declare at most this share of the machine's memory (checked before reading).
+_MEMORY_SHARE = 0.5
+
+
+def _machine_memory_bytes():
+    """Physical memory of this machine (8 GiB where the system does not say)."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return 8 * 2**30
+
+
+def _check_declared_size(path, shape, itemsize, what):
+    """Refuse a file whose declared array would not fit, before decoding it."""
+    n_bytes = float(np.prod(shape, dtype=np.float64)) * max(itemsize, 8)
+    if n_bytes > _MEMORY_SHARE * _machine_memory_bytes():
+        raise ImageReadError(
+            f"{path} declares {what} of shape {tuple(int(s) for s in shape)}, about "
+            f"{n_bytes / 2**30:.3g} GiB as float64, over half of this machine's "
+            f"{_machine_memory_bytes() / 2**30:.3g} GiB; use smaller images"
+        )
 
 
 class ImageReadError(ValueError):
@@ -109,8 +132,13 @@ def read_image(path):
     Image = _pillow()
     try:
         with Image.open(path) as image:
+            _check_declared_size(path, image.size[::-1], 8, "an image")
             image.seek(0)
             return _to_grayscale(image)
+    except Image.DecompressionBombError as error:
+        raise ImageReadError(f"{path} is refused as a decompression bomb ({error})") from None
+    except ImageReadError:
+        raise
     except (OSError, SyntaxError, ValueError) as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise ImageReadError(f"{path} is not a readable image ({reason})") from None
@@ -118,6 +146,9 @@ def read_image(path):
 
 def _read_npy(path):
     try:
+        header = np.load(path, mmap_mode="r", allow_pickle=False)
+        _check_declared_size(path, header.shape, header.dtype.itemsize, "an array")
+        del header
         array = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as error:
         raise ImageReadError(f"{path} is not a readable .npy array ({error})") from None
@@ -371,6 +402,8 @@ def read_npz(path):
     path = Path(path)
     if not path.is_file():
         raise ImageReadError(f"{path}: no such file")
+    for name, shape, itemsize in _declared_npz_arrays(path):
+        _check_declared_size(path, shape, itemsize, f"an array {name}")
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {name: data[name] for name in data.files}
@@ -408,3 +441,21 @@ def read_npz(path):
     if len(y) != len(X):
         raise ImageReadError(f"{path}: X holds {len(X)} images but y holds {len(y)} labels")
     return X.reshape(len(X), -1).astype(np.float64), y, image_shape
+
+
+def _declared_npz_arrays(path):
+    """``(name, shape, itemsize)`` of each array in an ``.npz``, read from its headers only
+    (compressed members are not inflated).  Unreadable headers are left to ``np.load``."""
+    declared = []
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for member in archive.namelist():
+                with archive.open(member) as stream:
+                    version = np.lib.format.read_magic(stream)
+                    read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                                   else np.lib.format.read_array_header_2_0)
+                    shape, _, dtype = read_header(stream)
+                declared.append((member.removesuffix(".npy"), shape, dtype.itemsize))
+    except (OSError, ValueError, zipfile.BadZipFile):
+        return declared
+    return declared

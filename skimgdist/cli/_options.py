@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 
+from ..io import _machine_memory_bytes as machine_memory_bytes
 from ._errors import CLIError
 
 # Largest share of the machine's memory one request may take.
@@ -32,14 +32,6 @@ def add_common_arguments(parser, *, time_limit, what):
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="no progress on stderr (a bar on a terminal, else one line a "
                              "step)")
-
-
-def machine_memory_bytes():
-    """Physical memory of this machine (or 8 GiB where the system does not say)."""
-    try:
-        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (AttributeError, ValueError, OSError):
-        return 8 * 2**30
 
 
 def check_memory(n_bytes, request, alternative):
