@@ -232,8 +232,10 @@ def check_images(X, *, image_shape=None, distribution=True, name="X", single=Fal
 
     Parameters
     ----------
-    X : array-like of shape (n_images, n_pixels), or (n_pixels,) with ``single=True``
-        Flattened images, one per row, in C order.
+    X : array-like of shape (n_images, n_pixels) or (n_images, height, width)
+        Flattened images, one per row, in C order, or a stack of 2-D images (whose
+        shape then is the image shape).  With ``single=True``: one image, flattened
+        ``(n_pixels,)`` or 2-D ``(height, width)``.
     image_shape : tuple of two int, or None
         ``(height, width)``; inferred as square when ``None``.
     distribution : bool, default=True
@@ -269,12 +271,22 @@ def check_images(X, *, image_shape=None, distribution=True, name="X", single=Fal
     >>> X, shape = check_images(np.ones((3, 16)))
     >>> shape
     (4, 4)
+    >>> check_images(np.ones((3, 2, 5)))[1]      # a stack of 2x5 images
+    (2, 5)
     >>> check_images(-np.ones((2, 4)))
     Traceback (most recent call last):
     ...
     ValueError: row 0 of X has a negative pixel (-1 at (row 0, column 0) of a 2x2 image). ...
     """
-    X = _as_float_array(X, name, single)
+    X, unfolded_shape = _as_float_array(X, name, single, image_shape)
+    if unfolded_shape is not None:
+        if (image_shape is not None
+                and resolve_image_shape(X.shape[1], image_shape) != unfolded_shape):
+            raise ValueError(
+                f"{name} holds images of shape {unfolded_shape} but image_shape is "
+                f"{image_shape!r}; pass matching images or image_shape=None."
+            )
+        image_shape = unfolded_shape
     if same_pixels_as is not None:
         other_name, other = same_pixels_as
         check_same_pixels(other, X, other_name, name)
@@ -319,8 +331,8 @@ def check_image_pair(x, y, *, image_shape=None, distribution=True):
 
     Parameters
     ----------
-    x, y : array-like of shape (n_pixels,)
-        Two flattened images of the same shape.
+    x, y : array-like of shape (n_pixels,) or (height, width)
+        Two images of the same shape, flattened or 2-D.
     image_shape : tuple of two int, or None
         ``(height, width)``; inferred as square when ``None``.
     distribution : bool, default=True
@@ -339,6 +351,8 @@ def check_image_pair(x, y, *, image_shape=None, distribution=True):
     >>> X, Y, shape = check_image_pair(np.ones(4), np.ones(4))
     >>> X.shape, shape
     ((1, 4), (2, 2))
+    >>> check_image_pair(np.ones((2, 3)), np.ones((2, 3)))[2]
+    (2, 3)
     """
     X, shape = check_images(x, image_shape=image_shape, distribution=distribution,
                             name="x", single=True)
@@ -410,7 +424,9 @@ def to_unit_mass(X):
     return P
 
 
-def _as_float_array(X, name, single):
+def _as_float_array(X, name, single, image_shape=None):
+    """``X`` as a float64 batch of rows, and the image shape when ``X`` held 2-D images
+    (a stack ``(n, h, w)``, or one ``(h, w)`` image with ``single=True``), else None."""
     if issparse(X):
         raise ValueError(f"{name} is a sparse matrix; image distances need dense pixels: "
                          f"pass {name}.toarray().")
@@ -423,20 +439,28 @@ def _as_float_array(X, name, single):
             f"{name} must be a numeric array of pixel values; converting it to float "
             f"failed: {error}"
         ) from None
+    unfolded_shape = None
     if single:
-        if array.ndim == 2 and array.shape[0] == 1:
+        flattened_row = (array.ndim == 2 and array.shape[0] == 1 and (
+            image_shape is None or tuple(np.ravel(image_shape)) != array.shape))
+        if flattened_row:
             array = array[0]
+        elif array.ndim == 2:
+            unfolded_shape = array.shape
+            array = array.ravel()
         if array.ndim != 1:
             raise ValueError(
-                f"{name} must be one flattened image (a 1-D array), got an array of shape "
-                f"{array.shape}."
+                f"{name} must be one image, flattened (1-D) or 2-D (height, width), got an "
+                f"array of shape {array.shape}."
             )
         array = array[np.newaxis, :]
+    elif array.ndim == 3:
+        unfolded_shape = array.shape[1:]
+        array = array.reshape(len(array), -1)
     elif array.ndim != 2:
         raise ValueError(
-            f"{name} must be a 2-D array with one flattened image per row, got shape "
-            f"{array.shape}. Reshape a stack of images with X.reshape(len(X), -1); a single "
-            f"image with x.reshape(1, -1)."
+            f"{name} must hold one flattened image per row (n_images, n_pixels) or a stack "
+            f"of 2-D images (n_images, height, width), got shape {array.shape}."
         )
     if array.size == 0:
         raise ValueError(
@@ -444,7 +468,7 @@ def _as_float_array(X, name, single):
             f"is required."
         )
     return check_array(array, dtype=np.float64, order="C", ensure_all_finite=False,
-                       input_name=name)
+                       input_name=name), unfolded_shape
 
 
 def _first_offender(mask):

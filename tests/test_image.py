@@ -89,8 +89,8 @@ def test_integer_and_list_input_is_converted():
         (np.array([[1.0, 1, 1, 1], [0, 0, 0, 0]]), r"row 1 of X has zero total mass.*zero_mass='uniform'"),
         (np.ones((0, 4)), r"X is empty"),
         (np.ones((2, 0)), r"X is empty"),
-        (np.ones(4), r"2-D array with one flattened image per row"),
-        (np.ones((2, 2, 2)), r"2-D array with one flattened image per row"),
+        (np.ones(4), r"one flattened image per row .* or a stack of 2-D images"),
+        (np.ones((2, 2, 2, 2)), r"one flattened image per row .* or a stack of 2-D images"),
         ([["a", "b", "c", "d"]], r"numeric array of pixel values"),
         (np.ones((2, 4)) * 1j, r"complex"),
     ],
@@ -115,8 +115,25 @@ def test_pair_validation_names_x_and_y():
         check_image_pair(np.ones(4), -np.ones(4))
     with pytest.raises(ValueError, match=r"x has 4 pixels per image but y has 9"):
         check_image_pair(np.ones(4), np.ones(9))
-    with pytest.raises(ValueError, match=r"x must be one flattened image"):
-        check_image_pair(np.ones((2, 4)), np.ones(4))
+    with pytest.raises(ValueError, match=r"x must be one image, flattened \(1-D\) or 2-D"):
+        check_image_pair(np.ones((2, 2, 2)), np.ones(4))
+
+
+def test_two_dimensional_images_and_stacks_carry_their_shape():
+    rng = np.random.default_rng(0)
+    a, b = rng.uniform(0.1, 1, size=(2, 3, 5))
+    X, Y, shape = check_image_pair(a, b)
+    assert shape == (3, 5)
+    np.testing.assert_array_equal(X[0], a.ravel())
+    np.testing.assert_array_equal(Y[0], b.ravel())
+    # A one-row 2-D array stays what scikit-learn passes: one flattened image.
+    assert check_image_pair(a.reshape(1, -1), b.reshape(1, -1), image_shape=(3, 5))[2] == (3, 5)
+    stack = rng.uniform(0.1, 1, size=(4, 3, 5))
+    rows, shape = check_images(stack)
+    assert shape == (3, 5)
+    np.testing.assert_array_equal(rows, stack.reshape(4, -1))
+    with pytest.raises(ValueError, match=r"images of shape \(3, 5\) but image_shape is \(5, 3\)"):
+        check_images(stack, image_shape=(5, 3))
 
 
 def test_validation_never_modifies_input():

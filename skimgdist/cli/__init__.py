@@ -75,7 +75,10 @@ def main(argv=None):
     parser = build_parser()
     command = "skimgdist"
     try:
-        args = parser.parse_args(argv)
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as stop:  # usage errors (one line), --help, --version
+            return stop.code
         if args.command is None:
             parser.print_usage(sys.stderr)
             return 2

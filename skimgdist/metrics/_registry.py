@@ -51,6 +51,8 @@ def get_metric(metric, **params):
     ------
     ValueError
         If the name is unknown or ``metric`` is not a skimgdist distance.
+    TypeError
+        If a parameter is not one of the metric's; the message lists the valid ones.
 
     Examples
     --------
@@ -66,13 +68,13 @@ def get_metric(metric, **params):
     if isinstance(metric, ImageMetric):
         return clone(metric).set_params(**params)
     if inspect.isclass(metric) and issubclass(metric, ImageMetric):
-        return metric(**params)
+        return _construct(metric, params)
     if callable(metric) and hasattr(metric, "metric_class"):
-        return metric.metric_class(**params)
+        return _construct(metric.metric_class, params)
     if isinstance(metric, str):
         known = available_metrics()
         if metric in known:
-            return known[metric](**params)
+            return _construct(known[metric], params)
         raise ValueError(
             f"Unknown skimgdist metric {metric!r}. Available: {', '.join(known) or 'none'}."
         )
@@ -80,3 +82,15 @@ def get_metric(metric, **params):
         f"{metric!r} is not a skimgdist distance: pass a name from "
         f"skimgdist.metrics.available_metrics(), a skimgdist function, or an ImageMetric."
     )
+
+
+def _construct(metric_class, params):
+    """``metric_class(**params)``, with unknown parameters named next to the valid ones."""
+    valid = metric_class._get_param_names()
+    unknown = sorted(set(params) - set(valid))
+    if unknown:
+        raise TypeError(
+            f"{metric_class.__name__} has no parameter {', '.join(map(repr, unknown))}; "
+            f"valid parameters: {', '.join(valid)}."
+        )
+    return metric_class(**params)
