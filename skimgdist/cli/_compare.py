@@ -20,7 +20,7 @@ from ._metrics import (
 from ._options import add_common_arguments
 from ._output import Footnotes, Progress, StreamingTable, check_writable, to_json, write_text
 from ._plans import plan
-from ._run import check_no_nan, run_distance
+from ._run import check_no_nan, report_failures, run_distance
 
 COLUMNS = ["metric", "distance", "unit", "time", "note"]
 
@@ -68,12 +68,13 @@ def run(args, parser):
                       "time": 9},
             align={"distance": "right", "time": "right"}, progress=progress)
         table.header()
-    records, failed = [], False
+    records, failed = [], []
     try:
         for spec in specs:
             progress.next_task(spec.label)
             record = _compare_one(spec, X, shape, args.time_limit, progress)
-            failed |= record.pop("failed")
+            if record.pop("failed"):
+                failed.append(spec.label)
             records.append(record)
             if table is not None:
                 table.add(_row(record, notes))
@@ -86,6 +87,7 @@ def run(args, parser):
         write_text(args.json, to_json(document))
     if table is not None:
         print(notes.text(), end="")
+    report_failures("compare", failed)
     return 1 if failed else 0
 
 

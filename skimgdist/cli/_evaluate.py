@@ -28,7 +28,7 @@ from ._output import (
     write_text,
 )
 from ._plans import plan
-from ._run import check_no_nan, run_distance
+from ._run import check_no_nan, report_failures, run_distance
 
 DEFAULT_UPSAMPLE = 1
 # A distance whose matrix is still running at this multiple of --time-limit is stopped:
@@ -122,7 +122,7 @@ def run(args, parser):
                  "evaluate a subset with --n-samples")
 
     progress = Progress(len(specs) * len(variants), enabled=not args.quiet)
-    records, failed = [], False
+    records, failed = [], []
     try:
         for variant in variants:
             X, shape = to_rows(images, variant, resize=resize)
@@ -130,7 +130,8 @@ def run(args, parser):
             for spec in specs:
                 progress.next_task(f"{spec.label} [{variant.label}]")
                 record = _evaluate_one(spec, variant, X, shape, labels, args, progress)
-                failed |= record.pop("failed")
+                if record.pop("failed"):
+                    failed.append(record["metric"])
                 records.append({**record, "image_shape": size})
                 progress.finished(_summary(record))
     finally:
@@ -154,6 +155,7 @@ def run(args, parser):
         print(_title(document))
         print(_table(records, args))
         print(f"recommendation: {document['recommendation']}")
+    report_failures("evaluate", failed)
     return 1 if failed else 0
 
 

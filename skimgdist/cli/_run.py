@@ -8,6 +8,7 @@ distances complete; the command then exits with status 1.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -63,3 +64,11 @@ def check_no_nan(D, label, names=None):
                 else f"row {i} and column {j}")
         raise ValueError(f"{label} returned NaN for {pair}: the solver lost precision; "
                          f"try other parameters")
+
+
+def report_failures(command, labels):
+    """One line on stderr naming the distances that failed (their notes say why)."""
+    if labels:
+        print(f"skimgdist {command}: error: {len(labels)} distance"
+              f"{'s' if len(labels) > 1 else ''} failed: {', '.join(labels)} (see the notes)",
+              file=sys.stderr)

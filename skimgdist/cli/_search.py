@@ -69,7 +69,7 @@ def run(args, parser):
     progress.next_task(f"{spec.label}: {len(gallery.arrays)} distances")
     try:
         outcome = run_distance(
-            lambda notify: _nearest(metric, spec.label, X, gallery.names, notify),
+            lambda notify: _nearest(metric, spec.label, X, args.query, gallery.names, notify),
             metric, args.time_limit, progress=progress)
     finally:
         progress.close()
@@ -105,7 +105,7 @@ def run(args, parser):
         ))
 
 
-def _nearest(metric, label, X, names, notify):
+def _nearest(metric, label, X, query_name, gallery_names, notify):
     """Every gallery image ranked by distance from the query (``X[0]``), through
     :class:`skimgdist.ImageIndex`; NaN distances fail instead of being ranked."""
     import time
@@ -120,7 +120,7 @@ def _nearest(metric, label, X, names, notify):
         index = ImageIndex(metric=metric).fit(X[1:])
         distances, order = index.query(X[:1], k=len(X) - 1)
         seconds = time.perf_counter() - start
-    check_no_nan(distances, label, ([names[0]], [names[i] for i in order[0]]))
+    check_no_nan(distances, label, ([query_name], [gallery_names[i] for i in order[0]]))
     return distances[0], order[0], seconds, sorted(warned)
 
 
