@@ -103,6 +103,7 @@ def run(args, parser):
              for r in results],
             ["rank", "distance", "image"], align={"rank": "right", "distance": "right"},
         ))
+    return 0
 
 
 def _nearest(metric, label, X, query_name, gallery_names, notify):
