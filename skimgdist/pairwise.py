@@ -391,6 +391,13 @@ def image_kernel(X, Y=None, metric="sliced_wasserstein", *, gamma=1.0, n_jobs=No
     return np.exp(kernel, out=kernel)
 
 
+# scikit-learn's euclidean distances expand |x - y|^2 = |x|^2 - 2 x.y + |y|^2, whose
+# rounding depends on the batch a pair is computed in (and leaves ~1e-8 on a diagonal it
+# does not zero); the estimators compute them per pair (scipy's minkowski, p=2) so that a
+# pair has one value whatever the batch, order or pickling round trip.
+_PER_PAIR_EUCLIDEAN = frozenset({"euclidean", "l2"})
+
+
 class _ImageGallery(BaseEstimator):
     """Shared by estimators that store a batch of images and compare new images with it."""
 
@@ -431,11 +438,14 @@ class _ImageGallery(BaseEstimator):
                               ensure_all_finite=not isinstance(self.metric_, ImageMetric))
         if not isinstance(self.metric_, ImageMetric):
             params = {} if self.metric_params is None else self.metric_params
+            metric = self.metric_
+            if isinstance(metric, str) and metric in _PER_PAIR_EUCLIDEAN:
+                metric, params = "minkowski", {**params, "p": 2}
             X, Y = (self.images_, None) if X is None else (X, self.images_)
             if reduce is None:
-                return _foreign_pairwise_distances(X, Y, self.metric_, self.n_jobs, params)
+                return _foreign_pairwise_distances(X, Y, metric, self.n_jobs, params)
             return list(pairwise_distances_chunked(
-                X, Y, reduce_func=reduce, metric=self.metric_, n_jobs=self.n_jobs,
+                X, Y, reduce_func=reduce, metric=metric, n_jobs=self.n_jobs,
                 working_memory=self.working_memory, **params))
         if X is None:
             X, Y = self.images_, None

@@ -57,15 +57,20 @@ def _per_axis(value, name, *, integer=False, minimum=0):
 
 # ----------------------------------------------------------------------------- downscale
 
+# Block size when neither factor nor output_shape is given: halve each side.
+DEFAULT_FACTOR = 2
+
 
 def _output_shape(image_shape, factor, output_shape):
     """Resolve the downscaled shape and the per-axis block factors (``None``: area pooling)."""
-    if (factor is None) == (output_shape is None):
+    if factor is not None and output_shape is not None:
         raise ValueError(
-            "Pass exactly one of factor (an integer block size, e.g. factor=10) or "
+            "Pass at most one of factor (an integer block size, e.g. factor=10) or "
             "output_shape (the target (height, width), e.g. output_shape=(30, 30)); got "
             f"factor={factor!r} and output_shape={output_shape!r}."
         )
+    if factor is None and output_shape is None:
+        factor = DEFAULT_FACTOR
     if factor is not None:
         blocks = _per_axis(factor, "factor", integer=True, minimum=1)
         shape = tuple(-(-n // f) for n, f in zip(image_shape, blocks, strict=True))
@@ -170,7 +175,8 @@ def downscale(X, *, image_shape=None, factor=None, output_shape=None, reduce="su
 
     This is the "adding grayscales together" downscaling that keeps an image a
     distribution of light: with ``reduce="sum"`` the total mass of every image is
-    conserved (to rounding).  Pass exactly one of ``factor`` or ``output_shape``.
+    conserved (to rounding).  Pass at most one of ``factor`` or ``output_shape``
+    (neither: ``factor=2``).
 
     - ``factor=f`` pools blocks of :math:`f \times f` input pixels (or
       :math:`f_r \times f_c`).  The output has :math:`\lceil h / f_r \rceil \times
@@ -558,10 +564,11 @@ class Downscale(_ImageTransformer):
     factor : int or pair of int, default=None
         Block size in pixels (``(row, column)`` for a pair).  When it does not divide
         the image size, the last block along that axis is partial and the output has
-        :math:`\lceil h / f \rceil` pixels (see :func:`downscale`).
+        :math:`\lceil h / f \rceil` pixels (see :func:`downscale`).  With neither
+        ``factor`` nor ``output_shape``: 2.
     output_shape : tuple of two int, default=None
         Target ``(height, width)``; pooled by exact area weighting when it does not
-        divide the image shape.  Pass exactly one of ``factor`` and ``output_shape``.
+        divide the image shape.  Pass at most one of ``factor`` and ``output_shape``.
     reduce : {"sum", "mean"}, default="sum"
         Sum the light of each block (mass-conserving) or average it over the area
         the output pixel covers.

@@ -468,6 +468,8 @@ def expected_failed_checks(estimator):
     [
         ImageDistances(metric="manhattan"),
         ImageIndex(metric="manhattan"),
+        ImageDistances(metric="euclidean"),
+        ImageIndex(metric="euclidean"),
         ImageDistances(metric=CentroidShift()),
         ImageIndex(metric=CentroidShift()),
     ],

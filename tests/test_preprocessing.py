@@ -165,11 +165,17 @@ def test_pooling_plans_are_cached_and_read_only():
     np.testing.assert_allclose(areas, 299 / 30, rtol=1e-15)
 
 
+def test_downscale_defaults_to_halving_each_side():
+    X = np.arange(2 * 36.0).reshape(2, 36)
+    np.testing.assert_array_equal(Downscale().fit_transform(X), downscale(X, factor=2))
+    np.testing.assert_array_equal(downscale(X), downscale(X, factor=2))
+    assert Downscale().fit(X).output_shape_ == (3, 3)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({}, "exactly one of factor"),
-        ({"factor": 2, "output_shape": (2, 2)}, "exactly one of factor"),
+        ({"factor": 2, "output_shape": (2, 2)}, "at most one of factor"),
         ({"factor": (2, 2, 2)}, "factor must be"),
         ({"factor": (2.5, 2)}, "factor must be"),
         ({"factor": (0, 2)}, "factor must be"),
@@ -467,6 +473,7 @@ def test_top_level_exports():
 # ----------------------------------------------------------------------------- estimator checks
 
 ESTIMATORS = [
+    Downscale(),
     Downscale(factor=2),
     Downscale(output_shape=(1, 1), reduce="mean"),
     GaussianBlur(),
