@@ -122,15 +122,27 @@ def assert_one_line(err, *fragments):
         assert fragment in lines[0], lines[0]
 
 
-def test_a_crashing_distance_is_reported_and_the_others_complete(plugin, images):
-    result = run(plugin, "compare", "a.png", "b.png", "--metrics", "total_variation,crash",
-                 "--json", "-", "-q", cwd=images)
+def test_crashed_and_slow_distances_are_reported_and_the_others_complete(plugin, tmp_path):
+    rng = np.random.default_rng(0)
+    for name in ("c", "d"):
+        Image.fromarray(rng.integers(1, 255, size=(32, 32), dtype=np.uint8)).save(
+            tmp_path / f"{name}.png")
+    # "wait" never finishes above 64 pixels: stopped at the limit, then timed downscaled
+    # (32x32 by 2 still waits, so it is stopped at a quarter of the limit; by 4 it runs).
+    result = run(plugin, "compare", "c.png", "d.png", "--metrics", "total_variation,crash,wait",
+                 "--time-limit", 2, "--json", "-", "-q", cwd=tmp_path,
+                 env={"SKIMGDIST_TEST_GO": str(tmp_path / "never")})
     assert result.returncode == 1, result.stderr
     assert_one_line(result.stderr, "1 distance failed: crash")
     by_name = {r["metric"]: r for r in json.loads(result.stdout)["results"]}
     assert by_name["total_variation"]["distance"] > 0
     assert by_name["crash"]["distance"] is None
     assert "killed by SIGSEGV" in by_name["crash"]["notes"][0]
+    assert by_name["wait"]["distance"] is None
+    assert by_name["wait"]["notes"][0].startswith(
+        "skipped: still running after 2 s (the --time-limit is 2 s); --downscale 4 "
+        "(downscale by 4 to 8x8): ")
+    assert by_name["wait"]["notes"][0].endswith("(measured)")
 
 
 class _NaNs(ImageMetric):

@@ -20,7 +20,7 @@ from ._metrics import (
 from ._options import add_common_arguments
 from ._output import Footnotes, Progress, StreamingTable, check_writable, to_json, write_text
 from ._plans import plan
-from ._run import check_no_nan, report_failures, run_distance
+from ._run import check_no_nan, measured_downscale, report_failures, run_distance
 
 COLUMNS = ["metric", "distance", "unit", "time", "note"]
 
@@ -105,6 +105,8 @@ def _compare_one(spec, X, shape, time_limit, progress):
         return float(D[0, 0]), seconds, warned
 
     outcome = run_distance(compute, metric, time_limit, progress=progress)
+    if outcome.timed_out:
+        outcome.notes[0] += "; " + measured_downscale(spec, X, shape, time_limit, progress)
     if outcome.value is not None:
         distance, seconds, warned = outcome.value
         record.update(distance=distance, seconds=seconds)

@@ -205,6 +205,12 @@ def to_rows(images, preprocessing=Preprocessing(), *, resize=None):
     return stack.reshape(len(stack), -1), stack.shape[1:]
 
 
+def downscale_rows(X, image_shape, factor):
+    """Flattened images downscaled by ``factor`` (light conserved): ``X_small, shape``."""
+    stack = _downscale(X.reshape(len(X), *image_shape), factor, "the images")
+    return stack.reshape(len(stack), -1), stack.shape[1:]
+
+
 def _downscale_each(arrays, names, target):
     """Downscale images of any sizes to ``target``, one call per distinct size."""
     result = list(arrays)

@@ -28,7 +28,7 @@ from ._output import (
     write_text,
 )
 from ._plans import plan
-from ._run import check_no_nan, report_failures, run_distance
+from ._run import check_no_nan, measured_downscale, report_failures, run_distance
 
 DEFAULT_UPSAMPLE = 1
 # A distance whose matrix is still running at this multiple of --time-limit is stopped:
@@ -255,6 +255,12 @@ def _evaluate_one(spec, variant, X, shape, labels, args, progress):
 
     outcome = run_distance(compute, metric, args.time_limit,
                            child_limit=CHILD_LIMIT_FACTOR * args.time_limit, progress=progress)
+    if outcome.timed_out:
+        n_pairs = len(X) * (len(X) + 1) // 2
+        outcome.notes[0] = (
+            f"skipped: stopped at {CHILD_LIMIT_FACTOR:g} times the --time-limit of "
+            f"{args.time_limit:g} s, before or after its probes; "
+            + measured_downscale(spec, X, shape, args.time_limit, progress, n_pairs=n_pairs))
     if outcome.value is None:
         record["notes"] = outcome.notes + record["notes"]
         record["failed"] = outcome.failed

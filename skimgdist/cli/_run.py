@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._isolate import ChildCrashed, TimeLimitExceeded, call_with_time_limit
-from ._metrics import Skipped, one_line, remedies
+from ._metrics import Skipped, format_seconds, one_line, timed_pairwise, warm_up
+from ._plans import plan
 
 
 @dataclass
@@ -24,6 +25,7 @@ class Outcome:
     value: object = None
     notes: list = field(default_factory=list)
     failed: bool = False
+    timed_out: bool = False
 
 
 def run_distance(compute, metric, time_limit, *, child_limit=None, progress=None):
@@ -38,10 +40,8 @@ def run_distance(compute, metric, time_limit, *, child_limit=None, progress=None
     try:
         value = call_with_time_limit(compute, child_limit, tick=tick, on_message=on_message)
     except TimeLimitExceeded:
-        fixes = [fix.replace("about", "at least") for fix in
-                 remedies(metric, child_limit, time_limit)]
         return Outcome(notes=[f"skipped: still running after {child_limit:g} s (the "
-                              f"--time-limit is {time_limit:g} s); " + "; ".join(fixes)])
+                              f"--time-limit is {time_limit:g} s)"], timed_out=True)
     except Skipped as reason:
         return Outcome(notes=[f"skipped: {reason}"])
     except MemoryError as error:
@@ -53,6 +53,40 @@ def run_distance(compute, metric, time_limit, *, child_limit=None, progress=None
     except Exception as error:  # any failure of the distance is reported, not raised
         return Outcome(notes=[f"failed: {one_line(error)}"], failed=True)
     return Outcome(value)
+
+
+# Downscale factors tried, in order, for a distance that ran out of time; images stay at
+# least SMALLEST_SIDE pixels high and wide.
+DOWNSCALE_TRIES = (2, 4, 8, 16)
+SMALLEST_SIDE = 8
+
+
+def measured_downscale(spec, X, shape, time_limit, progress, *, n_pairs=1):
+    """Advice for a distance that ran out of time: the smallest ``--downscale`` factor at
+    which ``n_pairs`` distances fit in the limit, timed on the first pair of ``X``
+    downscaled (each try stopped at a quarter of the limit)."""
+    from ._data import Preprocessing, downscale_rows
+
+    for factor in DOWNSCALE_TRIES:
+        if min(shape) // factor < SMALLEST_SIDE:
+            break
+        X_small, small_shape = downscale_rows(X[:2], shape, factor)
+        metric = spec.build(small_shape, **plan(spec, small_shape)[0])
+
+        def compute(notify, metric=metric, X_small=X_small):
+            warm_up(metric)
+            notify("ready")
+            return timed_pairwise(metric, X_small[:1], X_small[1:])[1]
+
+        tried = run_distance(compute, metric, time_limit / 4, progress=progress)
+        if tried.value is not None and tried.value * n_pairs <= 0.8 * time_limit:
+            where = f"--downscale {factor} ({Preprocessing(factor).label} to " \
+                    f"{small_shape[0]}x{small_shape[1]})"
+            if n_pairs == 1:
+                return f"{where}: {format_seconds(tried.value)} (measured)"
+            return (f"{where}: about {format_seconds(tried.value * n_pairs)} for {n_pairs} "
+                    f"pairs ({format_seconds(tried.value)} per pair, measured)")
+    return "try a stronger --downscale or a larger --time-limit"
 
 
 def check_no_nan(D, label, names=None):
