@@ -67,6 +67,7 @@ def measured_downscale(spec, X, shape, time_limit, progress, *, n_pairs=1):
     downscaled (each try stopped at a quarter of the limit)."""
     from ._data import Preprocessing, downscale_rows
 
+    last = None
     for factor in DOWNSCALE_TRIES:
         if min(shape) // factor < SMALLEST_SIDE:
             break
@@ -79,13 +80,19 @@ def measured_downscale(spec, X, shape, time_limit, progress, *, n_pairs=1):
             return timed_pairwise(metric, X_small[:1], X_small[1:])[1]
 
         tried = run_distance(compute, metric, time_limit / 4, progress=progress)
-        if tried.value is not None and tried.value * n_pairs <= 0.8 * time_limit:
-            where = f"--downscale {factor} ({Preprocessing(factor).label} to " \
-                    f"{small_shape[0]}x{small_shape[1]})"
-            if n_pairs == 1:
-                return f"{where}: {format_seconds(tried.value)} (measured)"
-            return (f"{where}: about {format_seconds(tried.value * n_pairs)} for {n_pairs} "
+        if tried.value is None:
+            continue
+        where = (f"--downscale {factor} ({Preprocessing(factor).label} to "
+                 f"{small_shape[0]}x{small_shape[1]})")
+        if n_pairs == 1:
+            last = f"{where}: {format_seconds(tried.value)} (measured)"
+        else:
+            last = (f"{where}: about {format_seconds(tried.value * n_pairs)} for {n_pairs} "
                     f"pairs ({format_seconds(tried.value)} per pair, measured)")
+        if tried.value * n_pairs <= 0.8 * time_limit:
+            return last
+    if last is not None:
+        return f"{last}, still over the limit: use fewer images or a larger --time-limit"
     return "try a stronger --downscale or a larger --time-limit"
 
 
