@@ -30,11 +30,10 @@ def _wasserstein(spec, image_shape):
     if (ground != "euclidean" or p not in (None, 1) or _METHOD_PARAMS & spec.params.keys()
             or n_pixels <= EXACT_EUCLIDEAN_MAX_PIXELS):
         return {}, ""
-    from ..metrics._grid_flow import euclidean_grid_bound
-
-    bound = euclidean_grid_bound(GRID_NEIGHBORHOOD)
+    params = {"method": "grid", "neighborhood": GRID_NEIGHBORHOOD}
+    bound = spec.build(image_shape, **params).relative_error_bound()
     gigabytes = 16 * n_pixels**2 / 1e9
-    return {"method": "grid", "neighborhood": GRID_NEIGHBORHOOD}, (
+    return params, (
         f"approximated: the exact euclidean EMD at {image_shape[0]}x{image_shape[1]} pixels "
         f"takes seconds to hours per pair (and a {gigabytes:.2g} GB cost matrix without "
         f"numba), so this is the "

@@ -79,6 +79,24 @@ class ImageMetric(BaseEstimator):
         """
         return self._unit
 
+    def relative_error_bound(self):
+        """Largest relative error of the returned distances against the exact quantity.
+
+        ``0.0`` for distances computed exactly (to rounding); an approximation such as
+        a grid bound returns its guaranteed factor (``0.013``: at most 1.3 % above).
+
+        Returns
+        -------
+        bound : float
+
+        Examples
+        --------
+        >>> from skimgdist import TotalVariation
+        >>> TotalVariation().relative_error_bound()
+        0.0
+        """
+        return 0.0
+
     def cost_exponent(self):
         """How the time per pair grows with the image size: about ``n_pixels ** exponent``.
 

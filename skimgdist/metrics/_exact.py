@@ -218,6 +218,29 @@ class Wasserstein(ImageMetric):
         self.memory_limit = memory_limit
         self.pixel_size = pixel_size
 
+    def relative_error_bound(self):
+        """How far above the exact euclidean W1 the grid bound may be (0.0 when exact).
+
+        Returns
+        -------
+        bound : float
+            :func:`~skimgdist.metrics._grid_flow.euclidean_grid_bound` of
+            ``neighborhood``, or ``tolerance``, for the euclidean grid bound; else 0.
+
+        Examples
+        --------
+        >>> from skimgdist import Wasserstein
+        >>> round(Wasserstein(method="grid", neighborhood=3).relative_error_bound(), 4)
+        0.0131
+        >>> Wasserstein().relative_error_bound()
+        0.0
+        """
+        if self.ground_metric != "euclidean":
+            return 0.0
+        if self.neighborhood is not None:
+            return float(euclidean_grid_bound(self.neighborhood))
+        return 0.0 if self.tolerance is None else float(self.tolerance)
+
     def _pairwise_validated(self, X, Y, image_shape):
         plan = self._plan(image_shape)
         if Y is None:
