@@ -6,6 +6,7 @@ forms that plug into every scikit-learn tool.
 """
 
 from . import metrics
+from .embedding import SlicedWassersteinEmbedding
 from .metrics import *  # noqa: F403  (the public distances, listed in metrics.__all__)
 from .neighbors import ImageIndex
 from .pairwise import ImageDistances, image_kernel, pairwise_distances
@@ -20,6 +21,7 @@ __all__ = [
     "ImageDistances",
     "ImageIndex",
     "Normalize",
+    "SlicedWassersteinEmbedding",
     "__version__",
     "image_kernel",
     "pairwise_distances",

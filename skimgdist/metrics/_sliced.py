@@ -326,6 +326,39 @@ class _SlicedBase(ImageMetric):
         self._validate_params()
         return _directions(self.projections, self.n_projections, self.random_state)
 
+    def bounding_embedding(self, n_quantiles=128):
+        """The :class:`~skimgdist.SlicedWassersteinEmbedding` for these directions.
+
+        For ``p=2`` its vectors give certified lower and upper bounds of the
+        distance; for ``p=1`` an exact city-block embedding.  ``None`` for other
+        ``p`` and for the max-sliced distance.
+
+        Parameters
+        ----------
+        n_quantiles : int, default=128
+            Bins per direction of the ``p=2`` embedding.
+
+        Returns
+        -------
+        embedding : SlicedWassersteinEmbedding or None
+            Unfitted, with this metric's parameters.
+
+        Examples
+        --------
+        >>> from skimgdist import SlicedWasserstein
+        >>> SlicedWasserstein(n_projections=8, p=1).bounding_embedding()
+        SlicedWassersteinEmbedding(n_projections=8, p=1)
+        """
+        self._validate_params()
+        if self._reduce != "sum" or self.p not in (1, 2):
+            return None
+        from ..embedding import SlicedWassersteinEmbedding  # the public layer built on metrics
+
+        return SlicedWassersteinEmbedding(
+            n_projections=self.n_projections, n_quantiles=n_quantiles, p=self.p,
+            projections=self.projections, random_state=self.random_state,
+            image_shape=self.image_shape, pixel_size=self.pixel_size)
+
     def _pairwise_validated(self, X, Y, image_shape):
         directions = np.ascontiguousarray(
             _directions(self.projections, self.n_projections, self.random_state))

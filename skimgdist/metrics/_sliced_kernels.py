@@ -2,8 +2,9 @@
 
 ``image_cdfs`` (per-image CDFs of a block of directions), ``cityblock_costs``
 (batched ``p = 1``), ``merge_costs`` (batched ``p > 1``, on per-image CDFs),
-``pair_cost`` (one pair, straight from the two images) and ``grid_order`` (the
-pixel order along a direction) are ``None`` when numba is not installed;
+``pair_cost`` (one pair, straight from the two images), ``grid_order`` (the
+pixel order along a direction) and ``quantile_bins`` (bin averages of quantile
+functions, for :mod:`._sliced_features`) are ``None`` when numba is not installed;
 :mod:`._sliced` then uses NumPy, SciPy's ``cdist`` and ``np.argsort`` (the same
 numbers to about 1e-14).  Install the ``fast`` extra (``pip install
 skimgdist[fast]``) to get the compiled kernels.
@@ -47,7 +48,8 @@ try:
 except ImportError:  # the optional "fast" extra is not installed
     numba = None
 
-__all__ = ["cityblock_costs", "grid_order", "image_cdfs", "merge_costs", "pair_cost"]
+__all__ = ["cityblock_costs", "grid_order", "image_cdfs", "merge_costs", "pair_cost",
+           "quantile_bins"]
 
 # Below this many merge steps (or pairs of values) a call runs serially.
 _PARALLEL_THRESHOLD = 2_000_000
@@ -428,6 +430,50 @@ def _grid_order(coordinates, height, width, t0, t1, row_size, column_size, order
     return k == height * width
 
 
+def _quantile_bins(cdfs, positions, offsets, means, residuals):
+    """Per image and direction: the quantile function's averages on ``M`` equal-mass bins
+    ``(j / M, (j + 1) / M]`` and the L2 norm of its deviation from them.
+
+    ``cdfs[i, offsets[d]:offsets[d + 1]]`` is the CDF of image ``i`` at the sorted
+    positions of direction ``d`` (ending at exactly 1); the quantile is
+    ``positions[k]`` on ``(F[k - 1], F[k]]``.  One pass over the pieces of each bin
+    for the average, a second for the squared deviations (no cancellation).
+    """
+    n_directions, M = means.shape[1], means.shape[2]
+    for i in numba.prange(cdfs.shape[0]):
+        F = cdfs[i]
+        for d in range(n_directions):
+            k, last = offsets[d], offsets[d + 1] - 1
+            lo = 0.0
+            squares = 0.0
+            for j in range(M):
+                hi = 1.0 if j == M - 1 else (j + 1) / M
+                total = 0.0
+                u, kk = lo, k
+                while True:
+                    top = min(F[kk], hi)
+                    if top > u:
+                        total += (top - u) * positions[kk]
+                        u = top
+                    if F[kk] >= hi or kk == last:
+                        break
+                    kk += 1
+                mean = total / (hi - lo)
+                u, kk = lo, k
+                while True:
+                    top = min(F[kk], hi)
+                    if top > u:
+                        deviation = positions[kk] - mean
+                        squares += (top - u) * deviation * deviation
+                        u = top
+                    if F[kk] >= hi or kk == last:
+                        break
+                    kk += 1
+                means[i, d, j] = mean
+                k, lo = kk, hi
+            residuals[i, d] = np.sqrt(squares)
+
+
 def _dispatch(parallel_kernel, serial_kernel, python_function, work=None):
     def kernel(FX, FY, *args):
         steps = 2 * FX.shape[0] * FY.shape[0] * FX.shape[1] if work is None else work(FX, FY)
@@ -439,7 +485,7 @@ def _dispatch(parallel_kernel, serial_kernel, python_function, work=None):
 
 
 if numba is None:
-    cityblock_costs = grid_order = image_cdfs = merge_costs = pair_cost = None
+    cityblock_costs = grid_order = image_cdfs = merge_costs = pair_cost = quantile_bins = None
 else:
     _step = numba.njit(inline="always", cache=True)(_step)
     _combine = numba.njit(inline="always", cache=True)(_combine)
@@ -476,4 +522,10 @@ else:
         numba.njit(parallel=True, cache=True, nogil=True)(_merge_costs),
         numba.njit(cache=True, nogil=True)(_merge_costs),
         _merge_costs,
+    )
+    quantile_bins = _dispatch(
+        numba.njit(parallel=True, cache=True, nogil=True)(_quantile_bins),
+        numba.njit(cache=True, nogil=True)(_quantile_bins),
+        _quantile_bins,
+        work=lambda cdfs, positions: cdfs.size,
     )
