@@ -8,7 +8,7 @@ forms that plug into every scikit-learn tool.
 from . import metrics
 from .embedding import SlicedWassersteinEmbedding
 from .metrics import *  # noqa: F403  (the public distances, listed in metrics.__all__)
-from .neighbors import ImageIndex
+from .neighbors import ImageIndex, ImageNeighborsTransformer
 from .pairwise import ImageDistances, image_kernel, pairwise_distances
 from .preprocessing import Downscale, GaussianBlur, Normalize
 
@@ -20,6 +20,7 @@ __all__ = [
     "GaussianBlur",
     "ImageDistances",
     "ImageIndex",
+    "ImageNeighborsTransformer",
     "Normalize",
     "SlicedWassersteinEmbedding",
     "__version__",

@@ -33,6 +33,7 @@ vectorised NumPy :func:`_numpy_quantile_bins` giving the same numbers.
 from __future__ import annotations
 
 import numpy as np
+from scipy.spatial.distance import cdist
 from sklearn.utils import gen_batches
 
 from .._image import check_pixel_size, pixel_coordinates
@@ -131,12 +132,14 @@ class SlicedFeatures:
         return np.maximum(lower, 0.0), upper
 
     def _cityblock_bounds(self, EX, EY):
-        distances = np.zeros((len(EX), len(EY)))
-        for batch in gen_batches(len(EX), max(1, _working_bytes() // (8 * EX.shape[1] * 4))):
-            # A sum of n terms of either sign: |error| <= gamma_n * sum of |terms|.
-            X = EX[batch].astype(float)
-            for j in range(len(EY)):
-                distances[batch, j] = np.abs(X - EY[j]).sum(axis=1)
+        distances = np.empty((len(EX), len(EY)))
+        rows = max(1, _working_bytes() // (8 * EX.shape[1]))
+        for batch_y in gen_batches(len(EY), rows):
+            Y = EY[batch_y].astype(float, copy=False)
+            for batch_x in gen_batches(len(EX), rows):
+                distances[batch_x, batch_y] = cdist(EX[batch_x].astype(float, copy=False), Y,
+                                                     "cityblock")
+        # A sum of n terms: |error| <= gamma_n * the sum of the absolute values.
         n = EX.shape[1]
         norms = np.abs(EX).astype(float).sum(axis=1)[:, None] + np.abs(EY).astype(float).sum(
             axis=1)[None, :]
@@ -151,11 +154,13 @@ def _row_norms(E):
 
 
 def _gram(A, B):
-    """``A @ B.T`` in float64, in row blocks (the caller's features may be float32)."""
+    """``A @ B.T`` in float64, in blocks of both (the features may be float32)."""
     out = np.empty((len(A), len(B)))
-    B64 = B.astype(float, copy=False)
-    for batch in gen_batches(len(A), max(1, _working_bytes() // (8 * max(1, A.shape[1])))):
-        np.matmul(A[batch].astype(float, copy=False), B64.T, out=out[batch])
+    rows = max(1, _working_bytes() // (8 * max(1, A.shape[1])))
+    for batch_b in gen_batches(len(B), rows):
+        B64 = B[batch_b].astype(float, copy=False)
+        for batch_a in gen_batches(len(A), rows):
+            out[batch_a, batch_b] = A[batch_a].astype(float, copy=False) @ B64.T
     return out
 
 
