@@ -326,7 +326,7 @@ class _SlicedBase(ImageMetric):
         self._validate_params()
         return _directions(self.projections, self.n_projections, self.random_state)
 
-    def bounding_embedding(self, n_quantiles=128):
+    def bounding_embedding(self, n_quantiles=64):
         """The :class:`~skimgdist.SlicedWassersteinEmbedding` for these directions.
 
         For ``p=2`` its vectors give certified lower and upper bounds of the
@@ -335,7 +335,7 @@ class _SlicedBase(ImageMetric):
 
         Parameters
         ----------
-        n_quantiles : int, default=128
+        n_quantiles : int, default=64
             Bins per direction of the ``p=2`` embedding.
 
         Returns

@@ -4,9 +4,10 @@ For a fixed direction :math:`\theta` the 2-Wasserstein distance between the
 projected images is an L2 distance between their quantile functions,
 :math:`W_2(\theta_\#a, \theta_\#b) = \lVert Q_a - Q_b \rVert_{L^2(0, 1)}`, so
 :math:`SW_2^2 = \frac1L \sum_l \lVert Q_a^l - Q_b^l \rVert^2`.  Let :math:`P` be
-the orthogonal projection onto functions constant on ``M`` bins of equal mass
-:math:`[j/M, (j+1)/M)` (the bin averages) and :math:`r(a) = \lVert Q_a - P Q_a
-\rVert` the residual norm.  Since :math:`P\Delta \perp (I - P)\Delta`,
+the orthogonal projection onto functions that are linear on each of ``M`` bins of
+equal mass :math:`(j/M, (j+1)/M]` (the least-squares line of :math:`Q` on every
+bin, discontinuous across bins) and :math:`r(a) = \lVert Q_a - P Q_a \rVert` the
+residual norm.  Since :math:`P\Delta \perp (I - P)\Delta`,
 
 .. math::
 
@@ -14,10 +15,15 @@ the orthogonal projection onto functions constant on ``M`` bins of equal mass
         + \lVert (I - P) Q_a - (I - P) Q_b \rVert^2,
 
 and the second term lies between :math:`(r(a) - r(b))^2` and :math:`(r(a) +
-r(b))^2` (reverse and plain triangle inequality).  So with the feature vector
-``[bin averages / sqrt(L M), residuals / sqrt(L)]`` of every image, the
-Euclidean distance between features is a lower bound of :math:`SW_2`, and the
-same distance with the residual part of one image negated is an upper bound.
+r(b))^2` (reverse and plain triangle inequality).  In the orthonormal basis
+:math:`\sqrt{M}` and :math:`\sqrt{3M}\,s(t)` of each bin (:math:`s` rising
+linearly from -1 to 1 across it), with the feature vector ``[means / sqrt(L M),
+slopes / sqrt(3 L M), residuals / sqrt(L)]`` of every image, the Euclidean
+distance between features is a lower bound of :math:`SW_2`, and the same
+distance with the residual part of one image negated is an upper bound.  Lines
+instead of constants (averages) on the bins: for the same number of features,
+the gap is about ten times smaller on smooth images (the residual of a smooth
+quantile function falls as :math:`1/M^2` instead of :math:`1/M`).
 
 For ``p = 1`` no bound is needed: :math:`W_1 = \sum_k |F_a(x_k) - F_b(x_k)|
 (x_{k+1} - x_k)` on the sorted projected pixel centres, so the CDFs weighted by
@@ -25,7 +31,7 @@ the gaps (over ``L``) make :math:`SW_1` an exact city-block distance.
 
 Every feature starts from the per-image CDFs of :class:`._sliced._DirectionBlock`
 (the same numbers the exact merge uses), on the cached pixel orders of
-:func:`._sliced._sort_orders`.  The bin averages and residuals come from the
+:func:`._sliced._sort_orders`.  The fits and residuals come from the
 compiled kernel ``quantile_bins`` of :mod:`._sliced_kernels`, or from the
 vectorised NumPy :func:`_numpy_quantile_bins` giving the same numbers.
 """
@@ -81,7 +87,7 @@ class SlicedFeatures:
     def n_features(self):
         if self.p == 1:
             return len(self.block.positions)
-        return self.n_directions * (self.n_quantiles + 1)
+        return self.n_directions * (2 * self.n_quantiles + 1)
 
     def transform(self, X):
         """Features of validated unit-mass images ``X``, ``(n, n_features)`` of ``dtype``."""
@@ -98,18 +104,23 @@ class SlicedFeatures:
         cdfs = self.block.cdfs(X)
         L, M = self.n_directions, self.n_quantiles
         means = np.empty((len(X), L, M))
+        slopes = np.empty((len(X), L, M))
         residuals = np.empty((len(X), L))
         kernel = _sliced_kernels.quantile_bins or _numpy_quantile_bins
-        kernel(cdfs, self.block.positions, self.block.offsets, means, residuals)
+        kernel(cdfs, self.block.positions, self.block.offsets, means, slopes, residuals)
+        # Coefficients in the orthonormal basis 1 / sqrt(w), sqrt(3 / w) s(t) per
+        # bin of width w = 1 / M, over sqrt(L) for the mean over directions.
         means *= 1.0 / np.sqrt(L * M)
+        slopes *= 1.0 / np.sqrt(3 * L * M)
         residuals *= 1.0 / np.sqrt(L)
-        return np.concatenate([means.reshape(len(X), L * M), residuals], axis=1)
+        return np.concatenate([means.reshape(len(X), L * M), slopes.reshape(len(X), L * M),
+                               residuals], axis=1)
 
     def bounds(self, EX, EY):
         """``(lower, upper)`` enclosing the exact distance of every pair of feature rows."""
         if self.p == 1:
             return self._cityblock_bounds(EX, EY)
-        split = self.n_directions * self.n_quantiles
+        split = 2 * self.n_directions * self.n_quantiles
         norms_x = _row_norms(EX)
         norms_y = _row_norms(EY)
         means = _gram(EX[:, :split], EY[:, :split])
@@ -164,8 +175,8 @@ def _gram(A, B):
     return out
 
 
-def _numpy_quantile_bins(cdfs, positions, offsets, means, residuals):
-    """Bin averages and residual norms of the quantile functions, vectorised over images.
+def _numpy_quantile_bins(cdfs, positions, offsets, means, slopes, residuals):
+    """The NumPy twin of ``_sliced_kernels.quantile_bins``, vectorised over images.
 
     Per direction, the breakpoints of the quantile function (the CDF values) and
     the bin edges ``j / M`` are merged by a stable sort; on each merged interval
@@ -175,23 +186,31 @@ def _numpy_quantile_bins(cdfs, positions, offsets, means, residuals):
     n, n_directions, M = means.shape
     edges = np.arange(1, M + 1) / M
     edges[-1] = 1.0
+    starts = np.concatenate([[0.0], edges[:-1]])
+    widths = edges - starts
     rows = np.arange(n)[:, None]
     for d in range(n_directions):
         start, stop = offsets[d], offsets[d + 1]
         m = stop - start
         both = np.concatenate([cdfs[:, start:stop], np.broadcast_to(edges, (n, M))], axis=1)
         merged_order = np.argsort(both, axis=1, kind="stable")
-        merged = np.take_along_axis(both, merged_order, axis=1)
-        lengths = np.maximum(np.diff(merged, axis=1, prepend=0.0), 0.0)
+        top = np.take_along_axis(both, merged_order, axis=1)
+        bottom = np.concatenate([np.zeros((n, 1)), top[:, :-1]], axis=1)
+        lengths = np.maximum(top - bottom, 0.0)
         from_cdf = merged_order < m
         passed_cdf = np.minimum(np.cumsum(from_cdf, axis=1) - from_cdf, m - 1)
-        passed_edges = np.minimum(np.cumsum(~from_cdf, axis=1) - ~from_cdf, M - 1)
+        bins = np.minimum(np.cumsum(~from_cdf, axis=1) - ~from_cdf, M - 1)
         values = positions[start:stop][passed_cdf]
-        sums = np.zeros((n, M))
-        np.add.at(sums, (rows, passed_edges), lengths * values)
-        widths = np.diff(edges, prepend=0.0)
-        means[:, d] = sums / widths
-        deviations = values - means[:, d][rows, passed_edges]
-        squares = np.zeros((n, M))
-        np.add.at(squares, (rows, passed_edges), lengths * deviations * deviations)
+        lo, width = starts[bins], widths[bins]
+        pieces = lengths * values
+        totals = np.zeros((n, M))
+        moments = np.zeros((n, M))
+        np.add.at(totals, (rows, bins), pieces)
+        np.add.at(moments, (rows, bins), pieces * ((bottom + top - 2.0 * lo) / width - 1.0))
+        means[:, d] = totals / widths
+        slopes[:, d] = 3.0 * moments / widths
+        mean, slope = means[:, d][rows, bins], slopes[:, d][rows, bins]
+        g0 = values - mean - slope * (2.0 * (bottom - lo) / width - 1.0)
+        g1 = values - mean - slope * (2.0 * (top - lo) / width - 1.0)
+        squares = np.where(lengths > 0, lengths * (g0 * g0 + g0 * g1 + g1 * g1) / 3.0, 0.0)
         residuals[:, d] = np.sqrt(squares.sum(axis=1))

@@ -3,8 +3,8 @@
 ``image_cdfs`` (per-image CDFs of a block of directions), ``cityblock_costs``
 (batched ``p = 1``), ``merge_costs`` (batched ``p > 1``, on per-image CDFs),
 ``pair_cost`` (one pair, straight from the two images), ``grid_order`` (the
-pixel order along a direction) and ``quantile_bins`` (bin averages of quantile
-functions, for :mod:`._sliced_features`) are ``None`` when numba is not installed;
+pixel order along a direction) and ``quantile_bins`` (piecewise-linear fits of
+quantile functions, for :mod:`._sliced_features`) are ``None`` when numba is not installed;
 :mod:`._sliced` then uses NumPy, SciPy's ``cdist`` and ``np.argsort`` (the same
 numbers to about 1e-14).  Install the ``fast`` extra (``pip install
 skimgdist[fast]``) to get the compiled kernels.
@@ -430,14 +430,18 @@ def _grid_order(coordinates, height, width, t0, t1, row_size, column_size, order
     return k == height * width
 
 
-def _quantile_bins(cdfs, positions, offsets, means, residuals):
-    """Per image and direction: the quantile function's averages on ``M`` equal-mass bins
-    ``(j / M, (j + 1) / M]`` and the L2 norm of its deviation from them.
+def _quantile_bins(cdfs, positions, offsets, means, slopes, residuals):
+    """Per image and direction: the quantile function's best linear fit on each of ``M``
+    equal-mass bins ``(lo, hi] = (j / M, (j + 1) / M]``, and the L2 norm of the rest.
 
     ``cdfs[i, offsets[d]:offsets[d + 1]]`` is the CDF of image ``i`` at the sorted
     positions of direction ``d`` (ending at exactly 1); the quantile is
-    ``positions[k]`` on ``(F[k - 1], F[k]]``.  One pass over the pieces of each bin
-    for the average, a second for the squared deviations (no cancellation).
+    ``positions[k]`` on ``(F[k - 1], F[k]]``.  On a bin, with ``s(t) = 2 (t - lo) /
+    (hi - lo) - 1``, the fit is ``mean + slope * s(t)``: ``mean`` the average and
+    ``slope = 3 * average of Q * s`` (the two are orthogonal).  On a piece of
+    length ``h`` and midpoint ``c``, ``Q = x`` integrates to ``x h`` and
+    ``x h s(c)``; the deviation is linear, so its square integrates to
+    ``h (g0^2 + g0 g1 + g1^2) / 3`` from its end values (no cancellation).
     """
     n_directions, M = means.shape[1], means.shape[2]
     for i in numba.prange(cdfs.shape[0]):
@@ -448,28 +452,34 @@ def _quantile_bins(cdfs, positions, offsets, means, residuals):
             squares = 0.0
             for j in range(M):
                 hi = 1.0 if j == M - 1 else (j + 1) / M
-                total = 0.0
+                width = hi - lo
+                total = moment = 0.0
                 u, kk = lo, k
                 while True:
                     top = min(F[kk], hi)
                     if top > u:
-                        total += (top - u) * positions[kk]
+                        piece = (top - u) * positions[kk]
+                        total += piece
+                        moment += piece * ((u + top - 2.0 * lo) / width - 1.0)
                         u = top
                     if F[kk] >= hi or kk == last:
                         break
                     kk += 1
-                mean = total / (hi - lo)
+                mean = total / width
+                slope = 3.0 * moment / width
                 u, kk = lo, k
                 while True:
                     top = min(F[kk], hi)
                     if top > u:
-                        deviation = positions[kk] - mean
-                        squares += (top - u) * deviation * deviation
+                        g0 = positions[kk] - mean - slope * (2.0 * (u - lo) / width - 1.0)
+                        g1 = positions[kk] - mean - slope * (2.0 * (top - lo) / width - 1.0)
+                        squares += (top - u) * (g0 * g0 + g0 * g1 + g1 * g1) / 3.0
                         u = top
                     if F[kk] >= hi or kk == last:
                         break
                     kk += 1
                 means[i, d, j] = mean
+                slopes[i, d, j] = slope
                 k, lo = kk, hi
             residuals[i, d] = np.sqrt(squares)
 
