@@ -27,7 +27,7 @@ def distances_within_tolerance(metric, X, Y, shape, tolerance, *, n_jobs=None):
     Returns the matrix and the number of entries computed exactly.  ``Y=None``
     means ``Y = X`` (one triangle is refined and mirrored, the diagonal is 0).
     """
-    embedding = metric.bounding_embedding()
+    embedding = metric.bounding_embedding(tolerance)
     if embedding is None:
         raise ValueError(
             f"tolerance={tolerance} needs a metric that bounds its distance by an embedding "

@@ -152,6 +152,8 @@ def test_float32_halves_memory_and_stays_close():
 def test_metric_offers_the_embedding_through_the_protocol():
     sw = SlicedWasserstein(n_projections=6, p=2, pixel_size=0.5, image_shape=(3, 4))
     embedding = sw.bounding_embedding(n_quantiles=10)
+    assert sw.bounding_embedding().n_quantiles == 64
+    assert sw.bounding_embedding(tolerance=1e-6).n_quantiles == 1024
     assert isinstance(embedding, SlicedWassersteinEmbedding)
     assert embedding.get_params()["pixel_size"] == 0.5
     assert embedding.get_params()["image_shape"] == (3, 4)

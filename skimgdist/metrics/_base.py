@@ -134,7 +134,7 @@ class ImageMetric(BaseEstimator):
         X, Y, shape = self._validate_batches(X, Y)
         return self._pairwise_validated(X, Y, shape)
 
-    def bounding_embedding(self):
+    def bounding_embedding(self, tolerance=None):
         """An unfitted transformer whose vectors bound this distance, or ``None``.
 
         A metric that can enclose its distance between bounds computed from
@@ -143,6 +143,12 @@ class ImageMetric(BaseEstimator):
         ``embedding_bounds(EX, EY) -> (lower, upper)``.  Nearest-neighbour search
         and ``pairwise_distances(..., tolerance=...)`` then compute exact
         distances only where the bounds cannot decide.  The default offers none.
+
+        Parameters
+        ----------
+        tolerance : float, default=None
+            The relative gap between the bounds the caller hopes for, a hint for
+            how fine the embedding should be; ``None`` for the metric's default.
 
         Returns
         -------

@@ -326,7 +326,7 @@ class _SlicedBase(ImageMetric):
         self._validate_params()
         return _directions(self.projections, self.n_projections, self.random_state)
 
-    def bounding_embedding(self, n_quantiles=64):
+    def bounding_embedding(self, tolerance=None, *, n_quantiles=None):
         """The :class:`~skimgdist.SlicedWassersteinEmbedding` for these directions.
 
         For ``p=2`` its vectors give certified lower and upper bounds of the
@@ -335,8 +335,13 @@ class _SlicedBase(ImageMetric):
 
         Parameters
         ----------
-        n_quantiles : int, default=64
-            Bins per direction of the ``p=2`` embedding.
+        tolerance : float, default=None
+            Relative gap hoped for: the number of bins grows as
+            ``1 / sqrt(tolerance)`` (the gap falls as ``1 / n_quantiles**2`` on
+            smooth images), from 64 up to 1024.
+        n_quantiles : int, default=None
+            Bins per direction of the ``p=2`` embedding, overriding ``tolerance``
+            (64 when both are ``None``).
 
         Returns
         -------
@@ -348,7 +353,12 @@ class _SlicedBase(ImageMetric):
         >>> from skimgdist import SlicedWasserstein
         >>> SlicedWasserstein(n_projections=8, p=1).bounding_embedding()
         SlicedWassersteinEmbedding(n_projections=8, p=1)
+        >>> SlicedWasserstein().bounding_embedding(tolerance=1e-3).n_quantiles
+        256
         """
+        if n_quantiles is None:
+            n_quantiles = 64 if tolerance is None else int(np.clip(
+                2 ** np.ceil(np.log2(8 / np.sqrt(tolerance))), 64, 1024))
         self._validate_params()
         if self._reduce != "sum" or self.p not in (1, 2):
             return None
