@@ -1,5 +1,7 @@
 """Nearest neighbours by filter and refine: equal to brute force; the sparse-graph transformer."""
 
+import pickle
+
 import numpy as np
 import pytest
 from sklearn.cluster import DBSCAN
@@ -120,3 +122,13 @@ def test_too_many_neighbours_is_explained():
 )
 def test_scikit_learn_estimator_checks(estimator, check):
     check(estimator)
+
+
+def test_fitted_index_pickles_with_its_embedding():
+    gallery = collection(30, seed=9)
+    index = ImageIndex(metric=SlicedWasserstein(n_projections=5)).fit(gallery)
+    restored = pickle.loads(pickle.dumps(index))
+    assert restored.gallery_embedding_.dtype == np.float32
+    for expected, got in zip(index.query(gallery[:3], k=2), restored.query(gallery[:3], k=2),
+                             strict=True):
+        np.testing.assert_array_equal(got, expected)
