@@ -56,3 +56,14 @@ def test_metrics_without_bounds_are_explained(metric, params):
     X = collection(4, seed=5)
     with pytest.raises(ValueError, match="tolerance=0"):
         pairwise_distances(X, metric=metric, tolerance=0.01, **params)
+
+
+def test_row_blocks_give_the_same_certified_matrix():
+    X = collection(24, seed=6)
+    metric = SlicedWasserstein(n_projections=6)
+    whole = pairwise_distances(X, metric=metric, tolerance=0.01)
+    blocked = pairwise_distances(X, metric=metric, tolerance=0.01, working_memory=0.002)
+    exact = metric.pairwise(X)
+    for matrix in (whole, blocked):
+        assert np.all(np.abs(matrix - exact) <= 0.01 * exact)
+    np.testing.assert_allclose(blocked, whole, rtol=1e-6)
