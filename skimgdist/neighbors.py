@@ -173,6 +173,12 @@ class ImageIndex(_ImageGallery):
             ``return_distance=True``.
         indices : ndarray of shape (n_queries, k)
             Row indices of the neighbours in the gallery.
+
+        Notes
+        -----
+        With a metric that offers a bounding embedding, only the pairs the bounds
+        cannot rule out are computed exactly (``exact_fraction_`` after the call);
+        the progress bar is then not shown.
         """
         n_gallery = self.images_.shape[0] if hasattr(self, "images_") else None
         if n_gallery is not None and k > n_gallery:
