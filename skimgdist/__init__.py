@@ -6,8 +6,9 @@ forms that plug into every scikit-learn tool.
 """
 
 from . import metrics
+from .embedding import SlicedWassersteinEmbedding
 from .metrics import *  # noqa: F403  (the public distances, listed in metrics.__all__)
-from .neighbors import ImageIndex
+from .neighbors import ImageIndex, ImageNeighborsTransformer
 from .pairwise import ImageDistances, image_kernel, pairwise_distances
 from .preprocessing import Downscale, GaussianBlur, Normalize
 
@@ -19,7 +20,9 @@ __all__ = [
     "GaussianBlur",
     "ImageDistances",
     "ImageIndex",
+    "ImageNeighborsTransformer",
     "Normalize",
+    "SlicedWassersteinEmbedding",
     "__version__",
     "image_kernel",
     "pairwise_distances",

@@ -38,6 +38,7 @@ from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._tolerance import distances_within_tolerance
 from .metrics import ImageMetric, available_metrics, get_metric
 
 __all__ = ["ImageDistances", "image_kernel", "pairwise_distances"]
@@ -95,11 +96,12 @@ def _foreign_pairwise_distances(X, Y, metric, n_jobs, params):
         "metric": [str, callable],
         **_ENGINE_CONSTRAINTS,
         "progress": ["boolean"],
+        "tolerance": [Interval(Real, 0, 1, closed="left")],
     },
     prefer_skip_nested_validation=False,
 )
 def pairwise_distances(X, Y=None, metric="sliced_wasserstein", *, n_jobs=None,
-                       working_memory=None, progress=False, **params):
+                       working_memory=None, progress=False, tolerance=0.0, **params):
     """Distance matrix between batches of images, through each metric's batched route.
 
     Gives the same matrix as :func:`sklearn.metrics.pairwise_distances` called with
@@ -143,6 +145,16 @@ def pairwise_distances(X, Y=None, metric="sliced_wasserstein", *, n_jobs=None,
     progress : bool, default=False
         Show a progress bar on standard error (tqdm when it is installed, else a
         one-line counter).  Only skimgdist metrics report progress.
+    tolerance : float in [0, 1), default=0.0
+        Largest relative error allowed per entry.  ``0`` computes every entry
+        exactly.  Above ``0``, the metric's certified bounds
+        (:meth:`~skimgdist.metrics.ImageMetric.bounding_embedding`, offered by
+        sliced Wasserstein with ``p=2`` or ``p=1``) give every entry whose bounds
+        are close enough, :math:`(u - l) / (u + l) \\le` ``tolerance``, as
+        :math:`2lu / (l + u)`, and only the other entries are computed exactly;
+        each entry is then within ``tolerance`` of the exact distance, relatively.
+        A metric without bounds raises a ``ValueError``.  ``progress`` is not
+        reported in this mode.
     **params
         Parameters of the metric, such as ``image_shape=(h, w)`` or
         ``n_projections=100``.  For an instance they override its own.
@@ -179,8 +191,16 @@ def pairwise_distances(X, Y=None, metric="sliced_wasserstein", *, n_jobs=None,
     """
     image_metric = _resolve_metric(metric, params)
     if image_metric is None:
+        if tolerance:
+            raise ValueError(f"tolerance={tolerance} needs a skimgdist metric that bounds "
+                             f"its distance; {metric!r} is not one. Use tolerance=0.")
         return _foreign_pairwise_distances(X, Y, metric, n_jobs, params)
     X, Y, shape = image_metric._validate_batches(X, Y)
+    if tolerance:
+        with config_context(**({} if working_memory is None else
+                                {"working_memory": working_memory})):
+            return distances_within_tolerance(image_metric, X, Y, shape, tolerance,
+                                              n_jobs=n_jobs)[0]
     return _distance_blocks(image_metric, X, Y, shape, n_jobs=n_jobs,
                            working_memory=working_memory, progress=progress)
 

@@ -192,6 +192,36 @@ class ImageMetric(BaseEstimator):
         X, Y, shape = self._validate_batches(X, Y)
         return self._pairwise_validated(X, Y, shape)
 
+    def bounding_embedding(self, tolerance=None):
+        """An unfitted transformer whose vectors bound this distance, or ``None``.
+
+        A metric that can enclose its distance between bounds computed from
+        per-image vectors returns a transformer with ``fit``, ``transform``,
+        ``_transform_validated`` (images already validated by this metric) and
+        ``embedding_bounds(EX, EY) -> (lower, upper)``.  Nearest-neighbour search
+        and ``pairwise_distances(..., tolerance=...)`` then compute exact
+        distances only where the bounds cannot decide.  The default offers none.
+
+        Parameters
+        ----------
+        tolerance : float, default=None
+            The relative gap between the bounds the caller hopes for, a hint for
+            how fine the embedding should be; ``None`` for the metric's default.
+
+        Returns
+        -------
+        embedding : transformer or None
+
+        Examples
+        --------
+        >>> from skimgdist import SlicedWasserstein, TotalVariation
+        >>> TotalVariation().bounding_embedding() is None
+        True
+        >>> SlicedWasserstein(n_projections=8).bounding_embedding()
+        SlicedWassersteinEmbedding(n_projections=8)
+        """
+        return None
+
     def _validate_batches(self, X, Y=None):
         """Validate (and scale to unit mass) the inputs of ``pairwise``; returns ``X, Y, shape``."""
         self._validate_params()

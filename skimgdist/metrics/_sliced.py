@@ -327,6 +327,49 @@ class _SlicedBase(ImageMetric):
         self._validate_params()
         return _directions(self.projections, self.n_projections, self.random_state)
 
+    def bounding_embedding(self, tolerance=None, *, n_quantiles=None):
+        """The :class:`~skimgdist.SlicedWassersteinEmbedding` for these directions.
+
+        For ``p=2`` its vectors give certified lower and upper bounds of the
+        distance; for ``p=1`` an exact city-block embedding.  ``None`` for other
+        ``p`` and for the max-sliced distance.
+
+        Parameters
+        ----------
+        tolerance : float, default=None
+            Relative gap hoped for: the number of bins grows as
+            ``1 / sqrt(tolerance)`` (the gap falls as ``1 / n_quantiles**2`` on
+            smooth images), from 64 up to 1024.
+        n_quantiles : int, default=None
+            Bins per direction of the ``p=2`` embedding, overriding ``tolerance``
+            (64 when both are ``None``).
+
+        Returns
+        -------
+        embedding : SlicedWassersteinEmbedding or None
+            Unfitted, with this metric's parameters.
+
+        Examples
+        --------
+        >>> from skimgdist import SlicedWasserstein
+        >>> SlicedWasserstein(n_projections=8, p=1).bounding_embedding()
+        SlicedWassersteinEmbedding(n_projections=8, p=1)
+        >>> SlicedWasserstein().bounding_embedding(tolerance=1e-3).n_quantiles
+        256
+        """
+        if n_quantiles is None:
+            n_quantiles = 64 if tolerance is None else int(np.clip(
+                2 ** np.ceil(np.log2(8 / np.sqrt(tolerance))), 64, 1024))
+        self._validate_params()
+        if self._reduce != "sum" or self.p not in (1, 2):
+            return None
+        from ..embedding import SlicedWassersteinEmbedding  # the public layer built on metrics
+
+        return SlicedWassersteinEmbedding(
+            n_projections=self.n_projections, n_quantiles=n_quantiles, p=self.p,
+            projections=self.projections, random_state=self.random_state,
+            image_shape=self.image_shape, pixel_size=self.pixel_size)
+
     def _pairwise_validated(self, X, Y, image_shape):
         directions = np.ascontiguousarray(
             _directions(self.projections, self.n_projections, self.random_state))

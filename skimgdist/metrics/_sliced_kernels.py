@@ -2,8 +2,9 @@
 
 ``image_cdfs`` (per-image CDFs of a block of directions), ``cityblock_costs``
 (batched ``p = 1``), ``merge_costs`` (batched ``p > 1``, on per-image CDFs),
-``pair_cost`` (one pair, straight from the two images) and ``grid_order`` (the
-pixel order along a direction) are ``None`` when numba is not installed;
+``pair_cost`` (one pair, straight from the two images), ``grid_order`` (the
+pixel order along a direction) and ``quantile_bins`` (piecewise-linear fits of
+quantile functions, for :mod:`._sliced_features`) are ``None`` when numba is not installed;
 :mod:`._sliced` then uses NumPy, SciPy's ``cdist`` and ``np.argsort`` (the same
 numbers to about 1e-14).  Install the ``fast`` extra (``pip install
 skimgdist[fast]``) to get the compiled kernels.
@@ -47,7 +48,8 @@ try:
 except ImportError:  # the optional "fast" extra is not installed
     numba = None
 
-__all__ = ["cityblock_costs", "grid_order", "image_cdfs", "merge_costs", "pair_cost"]
+__all__ = ["cityblock_costs", "grid_order", "image_cdfs", "merge_costs", "pair_cost",
+           "quantile_bins"]
 
 # Below this many merge steps (or pairs of values) a call runs serially.
 _PARALLEL_THRESHOLD = 2_000_000
@@ -428,6 +430,60 @@ def _grid_order(coordinates, height, width, t0, t1, row_size, column_size, order
     return k == height * width
 
 
+def _quantile_bins(cdfs, positions, offsets, means, slopes, residuals):
+    """Per image and direction: the quantile function's best linear fit on each of ``M``
+    equal-mass bins ``(lo, hi] = (j / M, (j + 1) / M]``, and the L2 norm of the rest.
+
+    ``cdfs[i, offsets[d]:offsets[d + 1]]`` is the CDF of image ``i`` at the sorted
+    positions of direction ``d`` (ending at exactly 1); the quantile is
+    ``positions[k]`` on ``(F[k - 1], F[k]]``.  On a bin, with ``s(t) = 2 (t - lo) /
+    (hi - lo) - 1``, the fit is ``mean + slope * s(t)``: ``mean`` the average and
+    ``slope = 3 * average of Q * s`` (the two are orthogonal).  On a piece of
+    length ``h`` and midpoint ``c``, ``Q = x`` integrates to ``x h`` and
+    ``x h s(c)``; the deviation is linear, so its square integrates to
+    ``h (g0^2 + g0 g1 + g1^2) / 3`` from its end values (no cancellation).
+    """
+    n_directions, M = means.shape[1], means.shape[2]
+    for i in numba.prange(cdfs.shape[0]):
+        F = cdfs[i]
+        for d in range(n_directions):
+            k, last = offsets[d], offsets[d + 1] - 1
+            lo = 0.0
+            squares = 0.0
+            for j in range(M):
+                hi = 1.0 if j == M - 1 else (j + 1) / M
+                width = hi - lo
+                total = moment = 0.0
+                u, kk = lo, k
+                while True:
+                    top = min(F[kk], hi)
+                    if top > u:
+                        piece = (top - u) * positions[kk]
+                        total += piece
+                        moment += piece * ((u + top - 2.0 * lo) / width - 1.0)
+                        u = top
+                    if F[kk] >= hi or kk == last:
+                        break
+                    kk += 1
+                mean = total / width
+                slope = 3.0 * moment / width
+                u, kk = lo, k
+                while True:
+                    top = min(F[kk], hi)
+                    if top > u:
+                        g0 = positions[kk] - mean - slope * (2.0 * (u - lo) / width - 1.0)
+                        g1 = positions[kk] - mean - slope * (2.0 * (top - lo) / width - 1.0)
+                        squares += (top - u) * (g0 * g0 + g0 * g1 + g1 * g1) / 3.0
+                        u = top
+                    if F[kk] >= hi or kk == last:
+                        break
+                    kk += 1
+                means[i, d, j] = mean
+                slopes[i, d, j] = slope
+                k, lo = kk, hi
+            residuals[i, d] = np.sqrt(squares)
+
+
 def _dispatch(parallel_kernel, serial_kernel, python_function, work=None):
     def kernel(FX, FY, *args):
         steps = 2 * FX.shape[0] * FY.shape[0] * FX.shape[1] if work is None else work(FX, FY)
@@ -439,7 +495,7 @@ def _dispatch(parallel_kernel, serial_kernel, python_function, work=None):
 
 
 if numba is None:
-    cityblock_costs = grid_order = image_cdfs = merge_costs = pair_cost = None
+    cityblock_costs = grid_order = image_cdfs = merge_costs = pair_cost = quantile_bins = None
 else:
     _step = numba.njit(inline="always", cache=True)(_step)
     _combine = numba.njit(inline="always", cache=True)(_combine)
@@ -476,4 +532,10 @@ else:
         numba.njit(parallel=True, cache=True, nogil=True)(_merge_costs),
         numba.njit(cache=True, nogil=True)(_merge_costs),
         _merge_costs,
+    )
+    quantile_bins = _dispatch(
+        numba.njit(parallel=True, cache=True, nogil=True)(_quantile_bins),
+        numba.njit(cache=True, nogil=True)(_quantile_bins),
+        _quantile_bins,
+        work=lambda cdfs, positions: cdfs.size,
     )
