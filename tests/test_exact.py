@@ -321,3 +321,58 @@ def test_order_beyond_the_solver_resolution_is_refused_clearly():
         wasserstein(x, y, p=11)
     with pytest.raises(ValueError, match=r"p=300 "):
         wasserstein(x, y, p=300)
+
+
+@pytest.mark.parametrize("shape", [(17, 17), (9, 14), (23, 6), (1, 40)])
+@pytest.mark.parametrize("params", [("cityblock", 1), ("chebyshev", 1), ("euclidean", 1),
+                                    ("euclidean", 3)])
+@pytest.mark.parametrize("kind", ["noise", "smooth", "zero_regions"])
+def test_multiscale_start_gives_the_comb_start_optimum(monkeypatch, shape, params, kind):
+    # Pyramids down to 4 pixels, so small images run through several prolonged levels.
+    monkeypatch.setattr(_grid_flow, "COARSEST_PIXELS", 4)
+    x, y = _pair(shape, seed=shape[0], smooth=1.5 if kind == "smooth" else 0.0)
+    if kind == "zero_regions":  # whole blocks without light on either side
+        x.reshape(shape)[: shape[0] // 2] = 0.0
+        y.reshape(shape)[:, : shape[1] // 3] = 0.0
+    supply = x / x.sum() - y / y.sum()
+    metric, neighborhood = params
+    multiscale = _grid_flow.grid_flow(supply, shape, metric, neighborhood, "network_simplex")
+    comb = _grid_flow.grid_flow(supply, shape, metric, neighborhood, "network_simplex",
+                                start="comb")
+    highs = _grid_flow.grid_flow(supply, shape, metric, neighborhood, "highs")
+    assert multiscale[0] == pytest.approx(comb[0], rel=1e-12)
+    assert multiscale[0] == pytest.approx(highs[0], rel=1e-9)
+    tails, heads, flow = multiscale[1:]
+    net = np.bincount(tails, flow, supply.size) - np.bincount(heads, flow, supply.size)
+    np.testing.assert_allclose(net, supply, atol=1e-15)
+    assert flow.min() >= 0.0
+
+
+@pytest.mark.parametrize("shape", [(20, 20), (13, 18)])
+def test_multiscale_exact_euclidean_matches_pot(monkeypatch, shape):
+    monkeypatch.setattr(_grid_flow, "COARSEST_PIXELS", 4)
+    x, y = _pair(shape, seed=11)
+    got = Wasserstein(image_shape=shape, method="grid").transport(x, y).distance
+    assert got == pytest.approx(_pot(x, y, shape, "euclidean"), rel=1e-9)
+
+
+def test_pooling_and_prolonged_tree_span_the_grid():
+    from skimgdist.metrics._multiscale import pool, prolonged_tree
+
+    shape = (5, 7)
+    supply = np.arange(35.0)
+    pooled = pool(supply, shape)
+    assert pooled.shape == (12,) and pooled.sum() == supply.sum()
+    assert pooled[0] == 0 + 1 + 7 + 8 and pooled[-1] == 34  # a 2x2 block, a 1x1 corner
+    # A coarse path tree (each block's parent is the previous one) prolongs to a tree.
+    tails, heads, _ = grid_arcs(shape, "cityblock")
+    coarse_parent = np.maximum(np.arange(12) - 1, 0)
+    order, parent = prolonged_tree(shape, (tails, heads), coarse_parent, 0)
+    assert sorted(order.tolist()) == list(range(35))
+    position = np.empty(35, int)
+    position[order] = np.arange(35)
+    children = order[1:]
+    assert np.all(position[parent[children]] < position[children])  # parents first
+    steps = np.abs(np.divmod(children, 7)[0] - np.divmod(parent[children], 7)[0]) + np.abs(
+        np.divmod(children, 7)[1] - np.divmod(parent[children], 7)[1])
+    assert np.all(steps == 1)  # every tree edge is a grid arc

@@ -34,6 +34,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
+from ._multiscale import COARSEST_PIXELS, pool, pooled_shape, prolonged_tree
+
 MAX_NEIGHBORHOOD = 16
 _REDUCED_COST_TOLERANCE = 1e-11
 _BLOCK_FACTOR = 1.0
@@ -184,6 +186,33 @@ def grid_arcs(image_shape, ground_metric, neighborhood=1):
 
 
 @lru_cache(maxsize=8)
+def _arc_lookup(image_shape, ground_metric, neighborhood):
+    """Sorted ``tail * n_pixels + head`` keys of the grid arcs, to find an arc by its ends."""
+    tails, heads, _ = grid_arcs(image_shape, ground_metric, neighborhood)
+    keys = tails * (image_shape[0] * image_shape[1]) + heads
+    by_key = np.argsort(keys)
+    return keys[by_key], by_key
+
+
+def _tree_arcs(image_shape, ground_metric, neighborhood, order, parent):
+    """A spanning tree as the network simplex takes it: ``(order, parent, up, down)``.
+
+    ``up[u]`` is the grid arc from ``u`` to its parent and ``down[u]`` the arc back; the
+    tree's root, ``order[0]``, has neither (-1).
+    """
+    keys, by_key = _arc_lookup(image_shape, ground_metric, neighborhood)
+    n_pixels = image_shape[0] * image_shape[1]
+    children = np.arange(n_pixels)
+    is_root = children == order[0]
+
+    def arc_ids(frm, to):
+        found = np.minimum(np.searchsorted(keys, frm * n_pixels + to), len(keys) - 1)
+        return np.where(is_root, -1, by_key[found])
+
+    return order, parent, arc_ids(children, parent), arc_ids(parent, children)
+
+
+@lru_cache(maxsize=8)
 def _comb_tree(image_shape, ground_metric, neighborhood):
     """A spanning tree of grid arcs to start the network simplex from (cached per shape).
 
@@ -199,21 +228,46 @@ def _comb_tree(image_shape, ground_metric, neighborhood):
     parent = parent_row * width + parent_column
     depth = np.abs(rows - mid_row) + np.abs(columns - mid_column)
     order = np.argsort(depth, kind="stable")
-    tails, heads, _ = grid_arcs(image_shape, ground_metric, neighborhood)
-    n_pixels = height * width
-    keys = tails * n_pixels + heads
-    by_key = np.argsort(keys)
-    children = np.arange(n_pixels)
-
-    def arc_ids(frm, to):
-        # The tree's root is its own parent: it has no arc (-1).
-        found = np.searchsorted(keys, frm * n_pixels + to, sorter=by_key)
-        return np.where(frm == to, -1, by_key[np.minimum(found, len(keys) - 1)])
-
-    tree = (order, parent, arc_ids(children, parent), arc_ids(parent, children))
+    tree = _tree_arcs(image_shape, ground_metric, neighborhood, order, parent)
     for array in tree:
         array.setflags(write=False)
     return tree
+
+
+def _starting_tree(supply, image_shape, ground_metric, neighborhood, start):
+    """The network simplex's first spanning tree: the comb, or from coarser solves.
+
+    ``start="multiscale"``: for one-step arcs, the optimal tree of the 2x2-pooled problem
+    (solved the same way, recursively) prolonged to this grid; for the euclidean bound
+    with ``neighborhood > 1``, the optimal tree of the 8-neighbour problem on this grid
+    (its arcs are among the lattice steps), itself started multiscale.
+    """
+    if start == "comb" or image_shape[0] * image_shape[1] <= COARSEST_PIXELS:
+        return _comb_tree(image_shape, ground_metric, neighborhood)
+    if neighborhood > 1:
+        *_, (order, parent, _) = _solve_network_simplex(supply, image_shape, ground_metric, 1,
+                                                        start)
+    else:
+        *_, (coarse_order, coarse_parent, _) = _solve_network_simplex(
+            pool(supply, image_shape), pooled_shape(image_shape), ground_metric, 1, start)
+        tails, heads, _ = grid_arcs(image_shape, ground_metric, 1)
+        order, parent = prolonged_tree(image_shape, (tails, heads), coarse_parent,
+                                       coarse_order[0])
+    return _tree_arcs(image_shape, ground_metric, neighborhood, order, parent)
+
+
+def _solve_network_simplex(supply, image_shape, ground_metric, neighborhood, start):
+    """Optimal grid flow by the network simplex: ``(flow, potentials, final tree)``.
+
+    ``start="multiscale"`` begins from the prolonged optimal tree of the 2x2-pooled
+    problem (solved the same way, recursively); ``"comb"`` from the comb tree.
+    """
+    tails, heads, costs = grid_arcs(image_shape, ground_metric, neighborhood)
+    tree = _starting_tree(supply, image_shape, ground_metric, neighborhood, start)
+    flow, potentials, status, final_tree = _network_simplex()(
+        tails, heads, costs, supply, _REDUCED_COST_TOLERANCE, _BLOCK_FACTOR, *tree)
+    _check_status(status)
+    return flow, potentials, final_tree
 
 
 @lru_cache(maxsize=4)
@@ -235,7 +289,7 @@ def _network_simplex():
     return network_simplex
 
 
-def exact_euclidean_flow(supply, image_shape, seed_neighborhood=2):
+def exact_euclidean_flow(supply, image_shape, seed_neighborhood=2, start="multiscale"):
     """Exact euclidean W1 flow by column generation on the grid (needs numba).
 
     Starts from the lattice arcs up to ``seed_neighborhood``, then repeatedly adds,
@@ -262,12 +316,10 @@ def exact_euclidean_flow(supply, image_shape, seed_neighborhood=2):
     from ._network_simplex import most_violated_pairs, network_simplex
 
     tails, heads, costs = grid_arcs(image_shape, "euclidean", seed_neighborhood)
-    tree = _comb_tree(image_shape, "euclidean", seed_neighborhood)
+    flow, potentials, (order, parent, arc) = _solve_network_simplex(
+        supply, image_shape, "euclidean", seed_neighborhood, start)
     rows, columns = np.indices(image_shape, dtype=float).reshape(2, -1)
     while True:
-        flow, potentials, status, (order, parent, arc) = network_simplex(
-            tails, heads, costs, supply, _REDUCED_COST_TOLERANCE, _BLOCK_FACTOR, *tree)
-        _check_status(status)
         # Warm start: the next solve begins at this optimal tree.
         upward = (arc >= 0) & (tails[np.maximum(arc, 0)] == np.arange(len(arc)))
         tree = (order, parent, np.where(upward, arc, -1), np.where(upward, -1, arc))
@@ -279,6 +331,9 @@ def exact_euclidean_flow(supply, image_shape, seed_neighborhood=2):
         heads = np.concatenate([heads, new_heads])
         costs = np.concatenate([costs, np.hypot(rows[new_tails] - rows[new_heads],
                                                 columns[new_tails] - columns[new_heads])])
+        flow, potentials, status, (order, parent, arc) = network_simplex(
+            tails, heads, costs, supply, _REDUCED_COST_TOLERANCE, _BLOCK_FACTOR, *tree)
+        _check_status(status)
 
 
 def _check_status(status):
@@ -306,7 +361,7 @@ def resolve_solver(solver):
     return solver
 
 
-def grid_flow(supply, image_shape, ground_metric, neighborhood, solver):
+def grid_flow(supply, image_shape, ground_metric, neighborhood, solver, start="multiscale"):
     """Optimal flow on the grid graph for ``supply = a - b`` (unit pixels).
 
     Parameters
@@ -320,6 +375,9 @@ def grid_flow(supply, image_shape, ground_metric, neighborhood, solver):
         :func:`exact_euclidean_flow` (network simplex only).
     solver : {"network_simplex", "highs"}
         A resolved solver name (see :func:`resolve_solver`).
+    start : {"multiscale", "comb"}, default="multiscale"
+        The network simplex's first spanning tree: prolonged from coarser solves
+        (:mod:`._multiscale`), or the comb tree; the optimum is the same.
 
     Returns
     -------
@@ -344,15 +402,13 @@ def grid_flow(supply, image_shape, ground_metric, neighborhood, solver):
     (2.0, 2.0)
     """
     if neighborhood is None and np.any(supply):
-        return exact_euclidean_flow(supply, image_shape)
+        return exact_euclidean_flow(supply, image_shape, start=start)
     tails, heads, costs = grid_arcs(image_shape, ground_metric, neighborhood or 1)
     if not np.any(supply):
         return 0.0, tails, heads, np.zeros(len(costs))
     if solver == "network_simplex":
-        flow, _, status, _ = _network_simplex()(
-            tails, heads, costs, supply, _REDUCED_COST_TOLERANCE, _BLOCK_FACTOR,
-            *_comb_tree(image_shape, ground_metric, neighborhood))
-        _check_status(status)
+        flow = _solve_network_simplex(supply, image_shape, ground_metric, neighborhood or 1,
+                                      start)[0]
     else:
         # Scaling supplies to O(1) keeps HiGHS's absolute feasibility tolerances meaningful.
         scale = supply.size
