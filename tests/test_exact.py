@@ -376,3 +376,57 @@ def test_pooling_and_prolonged_tree_span_the_grid():
     steps = np.abs(np.divmod(children, 7)[0] - np.divmod(parent[children], 7)[0]) + np.abs(
         np.divmod(children, 7)[1] - np.divmod(parent[children], 7)[1])
     assert np.all(steps == 1)  # every tree edge is a grid arc
+
+
+def test_plot_flow_example_writes_its_figure(tmp_path):
+    pytest.importorskip("matplotlib", reason="the examples extra (matplotlib) is not installed")
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "examples" / "plot_optimal_flow.py"
+    figure = tmp_path / "flow.png"
+    subprocess.run([sys.executable, str(script), str(figure)], check=True, timeout=300)
+    assert figure.stat().st_size > 10_000
+
+
+def test_flow_field_sums_to_the_mean_displacement():
+    from skimgdist.plotting import flow_field
+
+    shape = (9, 7)
+    x, y = _pair(shape, seed=12)
+    plan = Wasserstein(image_shape=shape, method="dense", ground_metric="sqeuclidean",
+                       ).transport(x, y)
+    flow = Wasserstein(image_shape=shape, ground_metric="cityblock").transport(x, y)
+    a, b = x / x.sum(), y / y.sum()
+    rows, columns = np.indices(shape).reshape(2, -1)
+    mean_shift = [(b * rows).sum() - (a * rows).sum(), (b * columns).sum() - (a * columns).sum()]
+    for result in (plan, flow):
+        for step in (1, 2, 4):
+            _, _, d_rows, d_columns, amounts = flow_field(result, step)
+            np.testing.assert_allclose([d_rows.sum(), d_columns.sum()], mean_shift, atol=1e-12)
+            assert amounts.sum() == pytest.approx(result.amounts.sum())
+
+
+def test_plot_flow_refuses_a_mismatched_image_and_missing_matplotlib(monkeypatch):
+    pytest.importorskip("matplotlib")
+    import builtins
+
+    from skimgdist import plotting
+
+    x, y = _pair((6, 6), seed=13)
+    result = Wasserstein(ground_metric="cityblock").transport(x, y)
+    with pytest.raises(ValueError, match="image has 35 pixels"):
+        plotting.plot_flow(result, np.ones(35))
+    with pytest.raises(ValueError, match="step must be a positive integer"):
+        plotting.flow_field(result, 0)
+    real_import = builtins.__import__
+
+    def no_matplotlib(name, *args, **kwargs):
+        if name.startswith("matplotlib"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+    with pytest.raises(ImportError, match=r"skimgdist\[examples\]"):
+        plotting.plot_flow(result)
