@@ -1,11 +1,11 @@
 """Where the light moves: the optimal transport behind the Wasserstein distance.
 
 Two 40x40 images: a bright square and a fainter blob on the left (the source), a
-ring on the right (the target).  Left panel: the exact euclidean transport plan (``method="dense"``), each
-arrow the mean displacement of the light leaving a 3x3 block, to scale.  Right
-panel: the cityblock grid flow (``method="grid"``), each arrow the flux of light
-through a block: the light travels along the pixel grid, and the flux shows the
-roads it takes.  Run as ``python examples/plot_optimal_flow.py [OUT.png]``.
+ring on the right (the target).  Left panel: the exact euclidean transport plan
+(``method="dense"``), each arrow the mean displacement of the light leaving a 3x3
+block, to scale.  Right panel: the cityblock grid flow (``method="grid"``), each
+arrow the flux of light through a block: the light travels along the pixel grid,
+and the flux shows the roads it takes.  Run as ``python examples/plot_optimal_flow.py [OUT.png]``.
 """
 
 import sys
