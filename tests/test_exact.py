@@ -430,3 +430,19 @@ def test_plot_flow_refuses_a_mismatched_image_and_missing_matplotlib(monkeypatch
     monkeypatch.setattr(builtins, "__import__", no_matplotlib)
     with pytest.raises(ImportError, match=r"skimgdist\[examples\]"):
         plotting.plot_flow(result)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 7), (5, 3), (9, 14), (16, 16), (17, 33)])
+@pytest.mark.parametrize("scale", [0.5, 3.0, 30.0])
+def test_pyramid_pricing_finds_every_most_violated_pair(shape, scale):
+    from scipy.spatial.distance import cdist
+
+    from skimgdist.metrics._network_simplex import most_violated_pairs
+
+    potentials = np.random.default_rng(int(scale)).random(shape[0] * shape[1]) * scale
+    tails, heads = most_violated_pairs(shape, potentials, 1e-11)
+    pixels = np.indices(shape).reshape(2, -1).T
+    reduced = cdist(pixels, pixels) + potentials[:, None] - potentials[None, :]
+    best = reduced.min(axis=1)
+    np.testing.assert_array_equal(tails, np.flatnonzero(best < -1e-11))
+    np.testing.assert_allclose(reduced[tails, heads], best[tails], atol=1e-12)

@@ -39,6 +39,9 @@ from ._multiscale import COARSEST_PIXELS, pool, pooled_shape, prolonged_tree
 MAX_NEIGHBORHOOD = 16
 _REDUCED_COST_TOLERANCE = 1e-11
 _BLOCK_FACTOR = 1.0
+# From a near-optimal tree few arcs price out and the local ones are the right ones:
+# blocks of ~10 arcs (first-eligible-like) halve the work against sqrt(n_arcs) blocks.
+_WARM_BLOCK_FACTOR = 0.02
 
 
 def lattice_directions(neighborhood):
@@ -264,8 +267,9 @@ def _solve_network_simplex(supply, image_shape, ground_metric, neighborhood, sta
     """
     tails, heads, costs = grid_arcs(image_shape, ground_metric, neighborhood)
     tree = _starting_tree(supply, image_shape, ground_metric, neighborhood, start)
+    block_factor = _BLOCK_FACTOR if start == "comb" else _WARM_BLOCK_FACTOR
     flow, potentials, status, final_tree = _network_simplex()(
-        tails, heads, costs, supply, _REDUCED_COST_TOLERANCE, _BLOCK_FACTOR, *tree)
+        tails, heads, costs, supply, _REDUCED_COST_TOLERANCE, block_factor, *tree)
     _check_status(status)
     return flow, potentials, final_tree
 
@@ -323,8 +327,14 @@ def exact_euclidean_flow(supply, image_shape, seed_neighborhood=2, start="multis
         # Warm start: the next solve begins at this optimal tree.
         upward = (arc >= 0) & (tails[np.maximum(arc, 0)] == np.arange(len(arc)))
         tree = (order, parent, np.where(upward, arc, -1), np.where(upward, -1, arc))
-        new_tails, new_heads = most_violated_pairs(rows, columns, potentials,
+        new_tails, new_heads = most_violated_pairs(image_shape, potentials,
                                                    _REDUCED_COST_TOLERANCE)
+        # The same search on -potentials gives, for every pixel, its most violated
+        # incoming pair: both ends of the long moves arrive in one round.
+        into_heads, into_tails = most_violated_pairs(image_shape, -potentials,
+                                                     _REDUCED_COST_TOLERANCE)
+        new_tails = np.concatenate([new_tails, into_tails])
+        new_heads = np.concatenate([new_heads, into_heads])
         if len(new_tails) == 0:
             return float(np.dot(flow, costs)), tails, heads, flow
         tails = np.concatenate([tails, new_tails])
@@ -332,7 +342,7 @@ def exact_euclidean_flow(supply, image_shape, seed_neighborhood=2, start="multis
         costs = np.concatenate([costs, np.hypot(rows[new_tails] - rows[new_heads],
                                                 columns[new_tails] - columns[new_heads])])
         flow, potentials, status, (order, parent, arc) = network_simplex(
-            tails, heads, costs, supply, _REDUCED_COST_TOLERANCE, _BLOCK_FACTOR, *tree)
+            tails, heads, costs, supply, _REDUCED_COST_TOLERANCE, _WARM_BLOCK_FACTOR, *tree)
         _check_status(status)
 
 
