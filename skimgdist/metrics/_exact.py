@@ -158,8 +158,10 @@ class Wasserstein(ImageMetric):
     to ``neighborhood`` give the bound of :func:`skimgdist.metrics._grid_flow.
     euclidean_grid_bound` [1]_.  The exact euclidean W1 starts from the lattice steps up
     to 2 and adds straight arcs wherever the dual potentials show a cheaper direct move
-    (column generation; pricing is O(n^2) time per round but O(n) memory), re-solving
-    from the previous optimal tree.  Flows are solved by a primal network simplex [2]_.
+    (column generation, re-solving from the previous optimal tree), until an exact
+    search over all pairs, a branch and bound over a max-pyramid of the potentials in
+    O(n) memory, finds none.  Flows are solved by a primal network simplex [2]_, started
+    from the optimal tree of the 2x2-pooled problem (solved the same way, recursively).
 
     The dense method scales its cost matrix to :math:`(d / d_{\\max})^p \\le 1` (and the
     result back), because POT's network simplex resolves costs to an absolute

@@ -18,7 +18,8 @@ zig-zags between the two directions that bracket the displacement, so the flow c
 is an upper bound on W1, tight to the factor :func:`euclidean_grid_bound` (Bassetti,
 Gualandi and Veneroni, 2020).  :func:`exact_euclidean_flow` closes the gap by column
 generation: straight arcs are added where the dual potentials show a cheaper direct
-move, until none does.
+move, until none does.  The network simplex starts from coarse solutions
+(:mod:`._multiscale`).
 
 Arcs depend only on the image shape and are cached per shape; the flow itself is
 solved by the compiled network simplex of :mod:`._network_simplex` when numba is
@@ -300,8 +301,10 @@ def exact_euclidean_flow(supply, image_shape, seed_neighborhood=2, start="multis
     for every pixel, the straight arc to the pixel that most violates the dual
     constraint :math:`\\phi_j - \\phi_i \\le |x_i - x_j|`, until no pair violates it: the
     flow is then optimal among *all* pixel-to-pixel moves, i.e. the exact W1, while
-    the arc set stays a small multiple of ``n_pixels``.  Pricing scans all pairs,
-    O(n_pixels^2) time per round but O(n_pixels) memory.
+    the arc set stays a small multiple of ``n_pixels``.  Each round prices every pixel
+    both ways (its most violated outgoing and incoming pair) exactly over all pairs,
+    by the branch and bound of :func:`._network_simplex.most_violated_pairs`, in
+    O(n_pixels) memory; the round that finds none certifies the optimum.
 
     Returns
     -------
