@@ -205,7 +205,7 @@ def test_memory_guard_refuses_before_allocating():
     with pytest.raises(ValueError, match=r"method='grid'.*Downscale.*[Ss]liced"):
         wasserstein(x, y, method="dense", memory_limit=100)
     with pytest.raises(ValueError, match="memory_limit=1 MB"):
-        wasserstein(x, y, ground_metric="sqeuclidean", memory_limit=1)
+        wasserstein(x, y, ground_metric="sqeuclidean", method="dense", memory_limit=1)
     assert _exact._dense_cost.cache_info().misses == misses
     # The grid needs no cost matrix: exact cityblock at this size whatever the budget.
     assert wasserstein(x, y, ground_metric="cityblock", memory_limit=1) > 0
@@ -224,7 +224,8 @@ def test_unconverged_pot_raises(monkeypatch):
         ({"ground_metric": "sqeuclidean", "p": 1}, ValueError, "needs p=2"),
         ({"ground_metric": "euclidean", "p": 2, "method": "grid"}, ValueError,
          "not a path length"),
-        ({"ground_metric": "sqeuclidean", "method": "grid"}, ValueError, "not a path length"),
+        ({"ground_metric": "sqeuclidean", "method": "grid", "pixel_size": (1.0, 2.0)},
+         ValueError, "square pixels"),
         ({"ground_metric": "cityblock", "neighborhood": 2}, ValueError, "euclidean grid only"),
         ({"neighborhood": 2, "tolerance": 0.1}, ValueError, "not both"),
         ({"tolerance": 1e-6}, ValueError, "method='dense'"),
@@ -446,3 +447,33 @@ def test_pyramid_pricing_finds_every_most_violated_pair(shape, scale):
     best = reduced.min(axis=1)
     np.testing.assert_array_equal(tails, np.flatnonzero(best < -1e-11))
     np.testing.assert_allclose(reduced[tails, heads], best[tails], atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(1, 6), (9, 14), (20, 20)])
+@pytest.mark.parametrize("kind", ["noise", "smooth", "zero_regions"])
+def test_sqeuclidean_grid_is_exact_w2(shape, kind):
+    x, y = _pair(shape, seed=shape[1], smooth=1.5 if kind == "smooth" else 0.0)
+    if kind == "zero_regions":  # dark first half in x, dark last third in y
+        x[: x.size // 2] = 0.0
+        y[-(y.size // 3):] = 0.0
+    expected = _pot(x, y, shape, "sqeuclidean", 2.0)
+    result = Wasserstein(image_shape=shape, ground_metric="sqeuclidean").transport(x, y)
+    assert result.method == "grid" and result.kind == "plan" and result.bound == 0.0
+    assert result.distance == pytest.approx(expected, rel=1e-9)
+    a, b = x / x.sum(), y / y.sum()
+    np.testing.assert_allclose(np.bincount(result.sources, result.amounts, a.size), a,
+                               atol=1e-15)
+    np.testing.assert_allclose(np.bincount(result.targets, result.amounts, a.size), b,
+                               atol=1e-15)
+    moved = np.subtract(np.divmod(result.targets, shape[1]), np.divmod(result.sources, shape[1]))
+    assert np.sqrt(result.amounts @ (moved**2).sum(axis=0)) == pytest.approx(result.distance)
+    assert wasserstein(x, y, image_shape=shape, ground_metric="sqeuclidean",
+                       pixel_size=0.5) == pytest.approx(expected / 2, rel=1e-9)
+
+
+def test_sqeuclidean_grid_needs_the_network_simplex(monkeypatch):
+    x, y = _pair((6, 6), seed=14)
+    monkeypatch.setattr(_grid_flow, "_network_simplex", lambda: None)
+    assert Wasserstein(ground_metric="sqeuclidean").transport(x, y).method == "dense"
+    with pytest.raises(ValueError, match="column generation"):
+        wasserstein(x, y, ground_metric="sqeuclidean", method="grid")

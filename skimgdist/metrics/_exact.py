@@ -32,6 +32,7 @@ from ._base import ImageMetric, function_form_of
 from ._grid_flow import (
     MAX_NEIGHBORHOOD,
     euclidean_grid_bound,
+    exact_sqeuclidean_plan,
     grid_flow,
     neighborhood_for_tolerance,
     resolve_solver,
@@ -257,23 +258,29 @@ class Wasserstein(ImageMetric):
         X, Y, shape = self._validate_pair(x, y)
         a, b = X[0], Y[0]
         plan = self._plan(shape)
-        if plan["method"] == "grid":
+        kind = "plan"
+        if plan["method"] == "grid" and plan["metric"] == "sqeuclidean":
+            cost, sources, targets, amounts = exact_sqeuclidean_plan(a, b, shape)
+            distance = np.sqrt(cost) * plan["scale"]
+        elif plan["method"] == "grid":
             cost, tails, heads, flow = grid_flow(a - b, shape, plan["metric"],
                                                  plan["neighborhood"], plan["solver"])
             moved = flow > 0
             sources, targets, amounts = tails[moved], heads[moved], flow[moved]
             distance = cost * plan["scale"]
+            kind = "flow"
         else:
             coupling, distance = _emd(a, b, plan, return_plan=True)
             sources, targets = np.nonzero(coupling)
             amounts = coupling[sources, targets]
         return TransportResult(distance=float(distance), bound=plan["bound"],
-                               method=plan["method"], kind="flow" if plan["method"] == "grid"
-                               else "plan", sources=sources.astype(np.int64),
+                               method=plan["method"], kind=kind, sources=sources.astype(np.int64),
                                targets=targets.astype(np.int64), amounts=amounts,
                                image_shape=shape)
 
     def _distance(self, a, b, plan):
+        if plan["method"] == "grid" and plan["metric"] == "sqeuclidean":
+            return np.sqrt(exact_sqeuclidean_plan(a, b, plan["shape"])[0]) * plan["scale"]
         if plan["method"] == "grid":
             cost = grid_flow(a - b, plan["shape"], plan["metric"], plan["neighborhood"],
                              plan["solver"])[0]
@@ -296,9 +303,12 @@ class Wasserstein(ImageMetric):
             raise ValueError(f"neighborhood and tolerance apply to the euclidean grid only; "
                              f"ground_metric={metric!r} is exact on its grid. Remove them.")
         n_pixels = image_shape[0] * image_shape[1]
-        grid_ok = p == 1 and metric in _GRID_METRICS and square_pixels
+        grid_ok = square_pixels and (metric == "sqeuclidean"
+                                     or (p == 1 and metric in _GRID_METRICS))
         solver = resolve_solver(self.solver) if grid_ok else None
-        exact_grid = grid_ok and (metric != "euclidean" or solver == "network_simplex")
+        # Column generation (exact euclidean, squared euclidean) runs on the network simplex.
+        exact_grid = grid_ok and (metric in ("cityblock", "chebyshev")
+                                  or solver == "network_simplex")
         method = self.method
         if method == "auto":
             method = "grid" if grid_ok and (approximate or exact_grid) else "dense"
@@ -318,10 +328,10 @@ class Wasserstein(ImageMetric):
                 neighborhood = (self.neighborhood if self.neighborhood is not None
                                 else neighborhood_for_tolerance(self.tolerance))
                 plan["bound"] = euclidean_grid_bound(neighborhood)
-            elif metric == "euclidean":
+            elif metric in ("euclidean", "sqeuclidean"):
                 if not exact_grid:
                     raise ValueError(
-                        "The exact euclidean grid flow (column generation) needs "
+                        f"The exact {metric} grid solve (column generation) needs "
                         "solver='network_simplex' (or 'auto') with numba installed (pip install "
                         "'skimgdist[fast]'). Give neighborhood= or tolerance= for the grid "
                         "bound, or use method='dense'."
@@ -346,12 +356,13 @@ class Wasserstein(ImageMetric):
 
 
 def _grid_refusal(metric, p, square_pixels):
-    if metric == "sqeuclidean" or p != 1:
+    if metric != "sqeuclidean" and p != 1:
         return (
-            f"method='grid' computes W1 (p=1) as a flow along local arcs; the cost "
-            f"d^p with p={p:g} (ground_metric={metric!r}) is not a path length, so it has "
-            f"no such flow formulation. Use method='dense' (small images), "
-            f"skimgdist.Downscale first, or the sliced Wasserstein distance."
+            f"method='grid' computes W1 (p=1) as a flow along local arcs, and W2 with "
+            f"ground_metric='sqeuclidean'; the cost d^p with p={p:g} "
+            f"(ground_metric={metric!r}) is not a path length, so it has no such flow "
+            f"formulation. Use ground_metric='sqeuclidean' for W2, method='dense' (small "
+            f"images), skimgdist.Downscale first, or the sliced Wasserstein distance."
         )
     return ("method='grid' needs square pixels (pixel_size with equal row and column "
             "sizes). Use method='dense', or resample the images to square pixels.")
@@ -366,7 +377,7 @@ def _check_dense_memory(n_pixels, memory_limit, metric):
     grid = ("method='grid' (exact for this metric)" if metric in ("cityblock", "chebyshev")
             else "method='grid' with neighborhood= or tolerance= (a euclidean upper bound "
             "with a guaranteed relative error)" if metric == "euclidean"
-            else "ground_metric='euclidean' with method='grid' (W1 instead of W2)")
+            else "method='grid' (exact W2 by column generation, needs numba)")
     raise ValueError(
         f"method='dense' needs a {n_pixels}x{n_pixels} cost matrix and transport plan, "
         f"about {needed_mb:,.0f} MB, beyond memory_limit={limit_mb:g} MB. Use {grid}; "

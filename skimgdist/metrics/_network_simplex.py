@@ -408,13 +408,18 @@ def _max_pyramid(values, height, width):
 
 
 @numba.njit(cache=True, nogil=True)
-def most_violated_pairs(image_shape, potentials, tolerance):
+def most_violated_pairs(image_shape, potentials, tolerance, head_potentials=None,
+                        squared=False):
     """For every pixel, the pixel it could reach more cheaply straight than along the flow.
 
     Pricing for the exact euclidean flow: pair ``(i, j)`` violates dual feasibility when
-    ``|x_i - x_j| + potentials[i] - potentials[j] < -tolerance``.  Exact over all pairs,
-    but not by scanning them: a branch and bound over a max-pyramid of the potentials
-    skips every 2^k x 2^k block ``B`` with ``dist(x_i, B) + potentials[i] -
+    ``|x_i - x_j| + potentials[i] - potentials[j] < -tolerance``.  With
+    ``head_potentials`` (``-inf`` where a pixel cannot be a head) the condition is
+    ``d(x_i, x_j) + potentials[i] - head_potentials[j] < -tolerance``, and pixels whose
+    ``potentials`` entry is ``inf`` are no tails; ``squared=True`` prices the quadratic
+    cost ``|x_i - x_j|^2`` (of the squared-euclidean transport problem) instead.  Exact
+    over all pairs, but not by scanning them: a branch and bound over a max-pyramid of
+    the potentials skips every 2^k x 2^k block ``B`` with ``dist(x_i, B) + potentials[i] -
     max_B potentials >= best so far``, which, for potentials that are nearly 1-Lipschitz
     (those of an optimal flow on the lattice arcs), leaves the blocks near ``i`` and
     along its transport ray.  O(n_pixels) memory.
@@ -426,7 +431,8 @@ def most_violated_pairs(image_shape, potentials, tolerance):
     """
     height, width = image_shape
     n = potentials.shape[0]
-    pyramid, offsets = _max_pyramid(potentials, height, width)
+    heads_at = potentials if head_potentials is None else head_potentials
+    pyramid, offsets = _max_pyramid(heads_at, height, width)
     top = len(offsets) - 1
     stack_level = np.empty(4 * (top + 1) + 4, np.int64)
     stack_block = np.empty(4 * (top + 1) + 4, np.int64)
@@ -436,6 +442,8 @@ def most_violated_pairs(image_shape, potentials, tolerance):
     for row in range(height):
         for column in range(width):
             i = row * width + column
+            if potentials[i] == np.inf:
+                continue
             best = -tolerance
             best_j = -1
             stack_level[0] = top
@@ -451,8 +459,9 @@ def most_violated_pairs(image_shape, potentials, tolerance):
                 first_row, first_column = block_row * size, block_column * size
                 dr = max(first_row - row, 0, row - (first_row + size - 1))
                 dc = max(first_column - column, 0, column - (first_column + size - 1))
-                bound = (math.sqrt(float(dr * dr + dc * dc)) + potentials[i]
-                         - pyramid[offsets[level] + block])
+                squared_distance = float(dr * dr + dc * dc)
+                distance = squared_distance if squared else math.sqrt(squared_distance)
+                bound = distance + potentials[i] - pyramid[offsets[level] + block]
                 if bound >= best:
                     continue
                 if level == 0:
