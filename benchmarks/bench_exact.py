@@ -40,8 +40,9 @@ def _pot_dense(pair, metric):
     x, y = pair
     side = int(np.sqrt(x.size))
     grid = np.indices((side, side)).reshape(2, -1).T.astype(float)
-    return ot.emd2(x / x.sum(), y / y.sum(), ot.dist(grid, grid, metric=metric),
-                   numItermax=10**9)
+    value = ot.emd2(x / x.sum(), y / y.sum(), ot.dist(grid, grid, metric=metric),
+                    numItermax=10**9)
+    return np.sqrt(value) if metric == "sqeuclidean" else value
 
 
 def _ortools_grid(pair, metric):
@@ -113,8 +114,20 @@ def cases(quick=False):
             ours=Impl("skimgdist grid L=3", lambda d: wasserstein(*d, neighborhood=3)),
             references=[Impl("ot.dist + ot.emd2 (exact)", lambda d: _pot_dense(d, "euclidean"))],
             repeat=2, memory=not quick, check=_within_bound(0.0131)))
+        result.append(Case(
+            name=f"W2@{small} sqeuclidean exact {kind}", setup=_pair(small, kind),
+            ours=Impl("skimgdist grid (column generation)",
+                      lambda d: wasserstein(*d, ground_metric="sqeuclidean")),
+            references=[Impl("ot.dist + ot.emd2 (dense)",
+                             lambda d: _pot_dense(d, "sqeuclidean"))],
+            repeat=1, check=_agree(1e-9)))
         if quick:
             continue
+        result.append(Case(
+            name=f"W2@{medium} sqeuclidean exact {kind}", setup=_pair(medium, kind),
+            ours=Impl("skimgdist grid (column generation)",
+                      lambda d: wasserstein(*d, ground_metric="sqeuclidean")),
+            repeat=1))
         result.append(Case(
             name=f"W1@{medium} cityblock exact {kind}", setup=_pair(medium, kind),
             ours=Impl("skimgdist grid (multiscale start)",
