@@ -8,7 +8,8 @@ Two routes to the same optimal transport problem:
 - ``method="grid"``: for ``p = 1``, a min-cost flow on the pixel grid graph with
   O(n_pixels) arcs (:mod:`._grid_flow`).  Exact for ``cityblock`` and ``chebyshev``; for
   ``euclidean`` exact by column generation, or, with ``neighborhood``/``tolerance``, a
-  faster upper bound with a guaranteed relative error.
+  faster upper bound with a guaranteed relative error.  For ``sqeuclidean`` (W2), the
+  transport problem itself with O(n_pixels) columns, generated until optimal.
 
 ``method="auto"`` picks the fastest exact route that fits in memory and returns an
 approximation only when the user asked for one (``neighborhood`` or ``tolerance``).
@@ -123,10 +124,11 @@ class Wasserstein(ImageMetric):
     method : {"auto", "dense", "grid"}, default="auto"
         ``"dense"``: POT's network simplex on the full cost matrix (any metric and
         ``p``; memory ~ ``16 * n_pixels^2`` bytes).  ``"grid"``: min-cost flow on the
-        pixel grid, O(n_pixels) memory, ``p=1`` only; exact for cityblock and
-        chebyshev; for euclidean exact by column generation (needs the network
-        simplex), or an upper bound within ``bound`` when ``neighborhood`` or
-        ``tolerance`` is given.  ``"auto"``: the grid whenever it is exact (or the user
+        pixel grid, O(n_pixels) memory, ``p=1`` (or W2 with ``"sqeuclidean"``); exact
+        for cityblock and chebyshev; for euclidean exact by column generation (needs
+        the network simplex), or an upper bound within ``bound`` when ``neighborhood``
+        or ``tolerance`` is given; for sqeuclidean the exact transport plan by column
+        generation (needs the network simplex).  ``"auto"``: the grid whenever it is exact (or the user
         gave ``neighborhood``/``tolerance``), else dense within ``memory_limit``.
     neighborhood : int in [1, 16], default=None
         Euclidean grid: arcs along every primitive lattice step ``(a, b)`` with
