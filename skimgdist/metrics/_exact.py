@@ -128,8 +128,9 @@ class Wasserstein(ImageMetric):
         for cityblock and chebyshev; for euclidean exact by column generation (needs
         the network simplex), or an upper bound within ``bound`` when ``neighborhood``
         or ``tolerance`` is given; for sqeuclidean the exact transport plan by column
-        generation (needs the network simplex).  ``"auto"``: the grid whenever it is exact (or the user
-        gave ``neighborhood``/``tolerance``), else dense within ``memory_limit``.
+        generation (needs the network simplex).  ``"auto"``: the grid whenever it is
+        exact (or the user gave ``neighborhood``/``tolerance``), else dense within
+        ``memory_limit``.
     neighborhood : int in [1, 16], default=None
         Euclidean grid: arcs along every primitive lattice step ``(a, b)`` with
         ``|a|, |b| <= neighborhood``.  Guaranteed bound 8.2% (1), 2.8% (2), 1.3% (3),

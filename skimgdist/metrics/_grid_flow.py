@@ -294,6 +294,12 @@ def _network_simplex():
     return network_simplex
 
 
+def _restart_tree(tails, order, parent, arc):
+    """A final tree of the network simplex as the start of a re-solve with more arcs."""
+    upward = (arc >= 0) & (tails[np.maximum(arc, 0)] == np.arange(len(arc)))
+    return order, parent, np.where(upward, arc, -1), np.where(upward, -1, arc)
+
+
 def exact_euclidean_flow(supply, image_shape, seed_neighborhood=2, start="multiscale"):
     """Exact euclidean W1 flow by column generation on the grid (needs numba).
 
@@ -327,9 +333,7 @@ def exact_euclidean_flow(supply, image_shape, seed_neighborhood=2, start="multis
         supply, image_shape, "euclidean", seed_neighborhood, start)
     rows, columns = np.indices(image_shape, dtype=float).reshape(2, -1)
     while True:
-        # Warm start: the next solve begins at this optimal tree.
-        upward = (arc >= 0) & (tails[np.maximum(arc, 0)] == np.arange(len(arc)))
-        tree = (order, parent, np.where(upward, arc, -1), np.where(upward, -1, arc))
+        tree = _restart_tree(tails, order, parent, arc)
         new_tails, new_heads = most_violated_pairs(image_shape, potentials,
                                                    _REDUCED_COST_TOLERANCE)
         # The same search on -potentials gives, for every pixel, its most violated
@@ -452,8 +456,7 @@ def exact_sqeuclidean_plan(a, b, image_shape):
         flow, potentials, status, (order, parent, arc) = network_simplex(
             tails, heads, costs, supply, tolerance, _WARM_BLOCK_FACTOR, *tree)
         _check_status(status)
-        upward = (arc >= 0) & (tails[np.maximum(arc, 0)] == np.arange(len(arc)))
-        tree = (order, parent, np.where(upward, arc, -1), np.where(upward, -1, arc))
+        tree = _restart_tree(tails, order, parent, arc)
         source_potential = np.full(n_pixels, np.inf)
         source_potential[source_pixels] = potentials[:n_sources]
         sink_potential = np.full(n_pixels, -np.inf)

@@ -47,7 +47,14 @@ def pooled_shape(image_shape):
 
 
 def block_of_pixel(image_shape):
-    """Flat index of the 2x2 block (a pixel of the pooled grid) holding each pixel."""
+    """Flat index of the 2x2 block (a pixel of the pooled grid) holding each pixel.
+
+    Examples
+    --------
+    >>> from skimgdist.metrics._multiscale import block_of_pixel
+    >>> block_of_pixel((3, 3)).reshape(3, 3).tolist()
+    [[0, 0, 1], [0, 0, 1], [2, 2, 3]]
+    """
     rows, columns = np.indices(image_shape).reshape(2, -1)
     return (rows // 2) * pooled_shape(image_shape)[1] + columns // 2
 
@@ -84,6 +91,16 @@ def prolonged_tree(image_shape, arcs, coarse_parent, coarse_root):
     -------
     order, parent : ndarray of int64
         Fine pixels parents first (``order[0]`` the root), and each pixel's parent.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skimgdist.metrics._grid_flow import grid_arcs
+    >>> from skimgdist.metrics._multiscale import prolonged_tree
+    >>> tails, heads, _ = grid_arcs((2, 4), "cityblock")
+    >>> order, parent = prolonged_tree((2, 4), (tails, heads), np.array([0, 0]), 0)
+    >>> order[0], sorted(order.tolist()) == list(range(8))
+    (np.int64(0), True)
     """
     tails, heads = arcs
     n_pixels = image_shape[0] * image_shape[1]
