@@ -62,11 +62,12 @@ class TransportResult:
     method : {"dense", "grid"}
         The method that produced it.
     kind : {"plan", "flow"}
-        ``"plan"`` (dense): ``amounts[k]`` of mass goes straight from pixel ``sources[k]``
-        of ``x`` to pixel ``targets[k]`` of ``y``.  ``"flow"`` (grid): ``amounts[k]``
-        travels along the grid arc ``sources[k] -> targets[k]`` (neighbouring pixels, a
-        lattice step, or, for the exact euclidean flow, a straight move added by column
-        generation); chained arcs form the transport paths.
+        ``"plan"`` (dense, and the grid's sqeuclidean W2): ``amounts[k]`` of mass goes
+        straight from pixel ``sources[k]`` of ``x`` to pixel ``targets[k]`` of ``y``.
+        ``"flow"`` (grid, W1): ``amounts[k]`` travels along the grid arc
+        ``sources[k] -> targets[k]`` (neighbouring pixels, a lattice step, or, for the
+        exact euclidean flow, a straight move added by column generation); chained
+        arcs form the transport paths.
     sources, targets : ndarray of int64
         Flattened (C order) pixel indices; ``divmod(index, width)`` gives ``(row, column)``.
     amounts : ndarray of float64
