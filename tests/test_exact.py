@@ -448,6 +448,18 @@ def test_pyramid_pricing_finds_every_most_violated_pair(shape, scale):
     np.testing.assert_array_equal(tails, np.flatnonzero(best < -1e-11))
     np.testing.assert_allclose(reduced[tails, heads], best[tails], atol=1e-12)
 
+    # Quadratic cost, separate head potentials, pixels that are no tails / no heads.
+    rng = np.random.default_rng(1)
+    tail_potentials = np.where(rng.random(len(potentials)) < 0.3, np.inf, potentials)
+    head_potentials = np.where(rng.random(len(potentials)) < 0.3, -np.inf,
+                               rng.random(len(potentials)) * scale)
+    tails, heads = most_violated_pairs(shape, tail_potentials, 1e-11, head_potentials, True)
+    reduced = (cdist(pixels, pixels, "sqeuclidean") + tail_potentials[:, None]
+               - head_potentials[None, :])
+    best = reduced.min(axis=1)
+    np.testing.assert_array_equal(tails, np.flatnonzero(best < -1e-11))
+    np.testing.assert_allclose(reduced[tails, heads], best[tails], atol=1e-12)
+
 
 @pytest.mark.parametrize("shape", [(1, 6), (9, 14), (20, 20)])
 @pytest.mark.parametrize("kind", ["noise", "smooth", "zero_regions"])
