@@ -13,7 +13,7 @@ from _harness import Case, Impl
 from scipy.ndimage import gaussian_filter
 
 from skimgdist.metrics import wasserstein
-from skimgdist.metrics._grid_flow import grid_arcs
+from skimgdist.metrics._grid_flow import grid_arcs, grid_flow
 
 try:
     from ortools.graph.python import min_cost_flow
@@ -40,8 +40,9 @@ def _pot_dense(pair, metric):
     x, y = pair
     side = int(np.sqrt(x.size))
     grid = np.indices((side, side)).reshape(2, -1).T.astype(float)
-    return ot.emd2(x / x.sum(), y / y.sum(), ot.dist(grid, grid, metric=metric),
-                   numItermax=10**9)
+    value = ot.emd2(x / x.sum(), y / y.sum(), ot.dist(grid, grid, metric=metric),
+                    numItermax=10**9)
+    return np.sqrt(value) if metric == "sqeuclidean" else value
 
 
 def _ortools_grid(pair, metric):
@@ -60,6 +61,14 @@ def _ortools_grid(pair, metric):
     if solver.solve() != solver.OPTIMAL:
         raise RuntimeError("OR-tools did not solve the grid flow")
     return solver.optimal_cost() / scale
+
+
+def _comb_start(pair, metric, neighborhood):
+    """The grid solve as it was before the multiscale start: the comb tree, same solver."""
+    x, y = pair
+    side = int(np.sqrt(x.size))
+    return grid_flow(x / x.sum() - y / y.sum(), (side, side), metric, neighborhood,
+                     "network_simplex", start="comb")[0]
 
 
 def _agree(rtol):
@@ -105,25 +114,50 @@ def cases(quick=False):
             ours=Impl("skimgdist grid L=3", lambda d: wasserstein(*d, neighborhood=3)),
             references=[Impl("ot.dist + ot.emd2 (exact)", lambda d: _pot_dense(d, "euclidean"))],
             repeat=2, memory=not quick, check=_within_bound(0.0131)))
+        result.append(Case(
+            name=f"W2@{small} sqeuclidean exact {kind}", setup=_pair(small, kind),
+            ours=Impl("skimgdist grid (column generation)",
+                      lambda d: wasserstein(*d, ground_metric="sqeuclidean")),
+            references=[Impl("ot.dist + ot.emd2 (dense)",
+                             lambda d: _pot_dense(d, "sqeuclidean"))],
+            repeat=1, check=_agree(1e-9)))
         if quick:
             continue
         result.append(Case(
+            name=f"W2@{medium} sqeuclidean exact {kind}", setup=_pair(medium, kind),
+            ours=Impl("skimgdist grid (column generation)",
+                      lambda d: wasserstein(*d, ground_metric="sqeuclidean")),
+            repeat=1))
+        result.append(Case(
             name=f"W1@{medium} cityblock exact {kind}", setup=_pair(medium, kind),
-            ours=Impl("skimgdist grid", lambda d: wasserstein(*d, ground_metric="cityblock")),
-            references=[Impl("SciPy HiGHS on the grid flow",
+            ours=Impl("skimgdist grid (multiscale start)",
+                      lambda d: wasserstein(*d, ground_metric="cityblock")),
+            references=[Impl("skimgdist grid, comb start (before)",
+                             lambda d: _comb_start(d, "cityblock", 1)),
+                        Impl("SciPy HiGHS on the grid flow",
                              lambda d: wasserstein(*d, ground_metric="cityblock",
                                                    solver="highs"))],
-            repeat=2, check=_agree(1e-9)))
-        for name, params in (("euclidean grid L=3", {"neighborhood": 3}),
-                             ("euclidean exact", {})):
+            repeat=1, check=_agree(1e-9)))
+        for size in (medium, large):
+            if size == large:
+                result.append(Case(
+                    name=f"W1@{size} cityblock exact {kind}", setup=_pair(size, kind),
+                    ours=Impl("skimgdist grid (multiscale start)",
+                              lambda d: wasserstein(*d, ground_metric="cityblock")),
+                    references=[Impl("skimgdist grid, comb start (before)",
+                                     lambda d: _comb_start(d, "cityblock", 1))],
+                    repeat=1, check=_agree(1e-12)))
             result.append(Case(
-                name=f"W1@{medium} {name} {kind}", setup=_pair(medium, kind),
-                ours=Impl(f"skimgdist {name}", lambda d, p=params: wasserstein(*d, **p)),
-                repeat=1))
-        for name, params in (("cityblock exact", {"ground_metric": "cityblock"}),
-                             ("euclidean grid L=3", {"neighborhood": 3})):
+                name=f"W1@{size} euclidean grid L=3 {kind}", setup=_pair(size, kind),
+                ours=Impl("skimgdist grid L=3 (multiscale start)",
+                          lambda d: wasserstein(*d, neighborhood=3)),
+                references=[Impl("skimgdist grid L=3, comb start (before)",
+                                 lambda d: _comb_start(d, "euclidean", 3))],
+                repeat=1, check=_agree(1e-12)))
+        exact_sizes = (medium, large) if kind == "noise" else (medium,)
+        for size in exact_sizes:
             result.append(Case(
-                name=f"W1@{large} {name} {kind}", setup=_pair(large, kind),
-                ours=Impl(f"skimgdist {name}", lambda d, p=params: wasserstein(*d, **p)),
-                repeat=1))
+                name=f"W1@{size} euclidean exact {kind}", setup=_pair(size, kind),
+                ours=Impl("skimgdist euclidean exact (pyramid pricing)",
+                          lambda d: wasserstein(*d)), repeat=1))
     return result

@@ -205,7 +205,7 @@ def test_memory_guard_refuses_before_allocating():
     with pytest.raises(ValueError, match=r"method='grid'.*Downscale.*[Ss]liced"):
         wasserstein(x, y, method="dense", memory_limit=100)
     with pytest.raises(ValueError, match="memory_limit=1 MB"):
-        wasserstein(x, y, ground_metric="sqeuclidean", memory_limit=1)
+        wasserstein(x, y, ground_metric="sqeuclidean", method="dense", memory_limit=1)
     assert _exact._dense_cost.cache_info().misses == misses
     # The grid needs no cost matrix: exact cityblock at this size whatever the budget.
     assert wasserstein(x, y, ground_metric="cityblock", memory_limit=1) > 0
@@ -224,7 +224,8 @@ def test_unconverged_pot_raises(monkeypatch):
         ({"ground_metric": "sqeuclidean", "p": 1}, ValueError, "needs p=2"),
         ({"ground_metric": "euclidean", "p": 2, "method": "grid"}, ValueError,
          "not a path length"),
-        ({"ground_metric": "sqeuclidean", "method": "grid"}, ValueError, "not a path length"),
+        ({"ground_metric": "sqeuclidean", "method": "grid", "pixel_size": (1.0, 2.0)},
+         ValueError, "square pixels"),
         ({"ground_metric": "cityblock", "neighborhood": 2}, ValueError, "euclidean grid only"),
         ({"neighborhood": 2, "tolerance": 0.1}, ValueError, "not both"),
         ({"tolerance": 1e-6}, ValueError, "method='dense'"),
@@ -321,3 +322,170 @@ def test_order_beyond_the_solver_resolution_is_refused_clearly():
         wasserstein(x, y, p=11)
     with pytest.raises(ValueError, match=r"p=300 "):
         wasserstein(x, y, p=300)
+
+
+@pytest.mark.parametrize("shape", [(17, 17), (9, 14), (23, 6), (1, 40)])
+@pytest.mark.parametrize("params", [("cityblock", 1), ("chebyshev", 1), ("euclidean", 1),
+                                    ("euclidean", 3)])
+@pytest.mark.parametrize("kind", ["noise", "smooth", "zero_regions"])
+def test_multiscale_start_gives_the_comb_start_optimum(monkeypatch, shape, params, kind):
+    # Pyramids down to 4 pixels, so small images run through several prolonged levels.
+    monkeypatch.setattr(_grid_flow, "COARSEST_PIXELS", 4)
+    x, y = _pair(shape, seed=shape[0], smooth=1.5 if kind == "smooth" else 0.0)
+    if kind == "zero_regions":  # whole blocks without light on either side
+        x.reshape(shape)[: shape[0] // 2] = 0.0
+        y.reshape(shape)[:, : shape[1] // 3] = 0.0
+    supply = x / x.sum() - y / y.sum()
+    metric, neighborhood = params
+    multiscale = _grid_flow.grid_flow(supply, shape, metric, neighborhood, "network_simplex")
+    comb = _grid_flow.grid_flow(supply, shape, metric, neighborhood, "network_simplex",
+                                start="comb")
+    highs = _grid_flow.grid_flow(supply, shape, metric, neighborhood, "highs")
+    assert multiscale[0] == pytest.approx(comb[0], rel=1e-12)
+    assert multiscale[0] == pytest.approx(highs[0], rel=1e-9)
+    tails, heads, flow = multiscale[1:]
+    net = np.bincount(tails, flow, supply.size) - np.bincount(heads, flow, supply.size)
+    np.testing.assert_allclose(net, supply, atol=1e-15)
+    assert flow.min() >= 0.0
+
+
+@pytest.mark.parametrize("shape", [(20, 20), (13, 18)])
+def test_multiscale_exact_euclidean_matches_pot(monkeypatch, shape):
+    monkeypatch.setattr(_grid_flow, "COARSEST_PIXELS", 4)
+    x, y = _pair(shape, seed=11)
+    got = Wasserstein(image_shape=shape, method="grid").transport(x, y).distance
+    assert got == pytest.approx(_pot(x, y, shape, "euclidean"), rel=1e-9)
+
+
+def test_pooling_and_prolonged_tree_span_the_grid():
+    from skimgdist.metrics._multiscale import pool, prolonged_tree
+
+    shape = (5, 7)
+    supply = np.arange(35.0)
+    pooled = pool(supply, shape)
+    assert pooled.shape == (12,) and pooled.sum() == supply.sum()
+    assert pooled[0] == 0 + 1 + 7 + 8 and pooled[-1] == 34  # a 2x2 block, a 1x1 corner
+    # A coarse path tree (each block's parent is the previous one) prolongs to a tree.
+    tails, heads, _ = grid_arcs(shape, "cityblock")
+    coarse_parent = np.maximum(np.arange(12) - 1, 0)
+    order, parent = prolonged_tree(shape, (tails, heads), coarse_parent, 0)
+    assert sorted(order.tolist()) == list(range(35))
+    position = np.empty(35, int)
+    position[order] = np.arange(35)
+    children = order[1:]
+    assert np.all(position[parent[children]] < position[children])  # parents first
+    steps = np.abs(np.divmod(children, 7)[0] - np.divmod(parent[children], 7)[0]) + np.abs(
+        np.divmod(children, 7)[1] - np.divmod(parent[children], 7)[1])
+    assert np.all(steps == 1)  # every tree edge is a grid arc
+
+
+def test_plot_flow_example_writes_its_figure(tmp_path):
+    pytest.importorskip("matplotlib", reason="the examples extra (matplotlib) is not installed")
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "examples" / "plot_optimal_flow.py"
+    figure = tmp_path / "flow.png"
+    subprocess.run([sys.executable, str(script), str(figure)], check=True, timeout=300)
+    assert figure.stat().st_size > 10_000
+
+
+def test_flow_field_sums_to_the_mean_displacement():
+    from skimgdist.plotting import flow_field
+
+    shape = (9, 7)
+    x, y = _pair(shape, seed=12)
+    plan = Wasserstein(image_shape=shape, method="dense", ground_metric="sqeuclidean",
+                       ).transport(x, y)
+    flow = Wasserstein(image_shape=shape, ground_metric="cityblock").transport(x, y)
+    a, b = x / x.sum(), y / y.sum()
+    rows, columns = np.indices(shape).reshape(2, -1)
+    mean_shift = [(b * rows).sum() - (a * rows).sum(), (b * columns).sum() - (a * columns).sum()]
+    for result in (plan, flow):
+        for step in (1, 2, 4):
+            _, _, d_rows, d_columns, amounts = flow_field(result, step)
+            np.testing.assert_allclose([d_rows.sum(), d_columns.sum()], mean_shift, atol=1e-12)
+            assert amounts.sum() == pytest.approx(result.amounts.sum())
+
+
+def test_plot_flow_refuses_a_mismatched_image_and_missing_matplotlib(monkeypatch):
+    pytest.importorskip("matplotlib")
+    import builtins
+
+    from skimgdist import plotting
+
+    x, y = _pair((6, 6), seed=13)
+    result = Wasserstein(ground_metric="cityblock").transport(x, y)
+    with pytest.raises(ValueError, match="image has 35 pixels"):
+        plotting.plot_flow(result, np.ones(35))
+    with pytest.raises(ValueError, match="step must be a positive integer"):
+        plotting.flow_field(result, 0)
+    real_import = builtins.__import__
+
+    def no_matplotlib(name, *args, **kwargs):
+        if name.startswith("matplotlib"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+    with pytest.raises(ImportError, match=r"skimgdist\[examples\]"):
+        plotting.plot_flow(result)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 7), (5, 3), (9, 14), (16, 16), (17, 33)])
+@pytest.mark.parametrize("scale", [0.5, 3.0, 30.0])
+def test_pyramid_pricing_finds_every_most_violated_pair(shape, scale):
+    from scipy.spatial.distance import cdist
+
+    from skimgdist.metrics._network_simplex import most_violated_pairs
+
+    potentials = np.random.default_rng(int(scale)).random(shape[0] * shape[1]) * scale
+    tails, heads = most_violated_pairs(shape, potentials, 1e-11)
+    pixels = np.indices(shape).reshape(2, -1).T
+    reduced = cdist(pixels, pixels) + potentials[:, None] - potentials[None, :]
+    best = reduced.min(axis=1)
+    np.testing.assert_array_equal(tails, np.flatnonzero(best < -1e-11))
+    np.testing.assert_allclose(reduced[tails, heads], best[tails], atol=1e-12)
+
+    # Quadratic cost, separate head potentials, pixels that are no tails / no heads.
+    rng = np.random.default_rng(1)
+    tail_potentials = np.where(rng.random(len(potentials)) < 0.3, np.inf, potentials)
+    head_potentials = np.where(rng.random(len(potentials)) < 0.3, -np.inf,
+                               rng.random(len(potentials)) * scale)
+    tails, heads = most_violated_pairs(shape, tail_potentials, 1e-11, head_potentials, True)
+    reduced = (cdist(pixels, pixels, "sqeuclidean") + tail_potentials[:, None]
+               - head_potentials[None, :])
+    best = reduced.min(axis=1)
+    np.testing.assert_array_equal(tails, np.flatnonzero(best < -1e-11))
+    np.testing.assert_allclose(reduced[tails, heads], best[tails], atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(1, 6), (9, 14), (20, 20)])
+@pytest.mark.parametrize("kind", ["noise", "smooth", "zero_regions"])
+def test_sqeuclidean_grid_is_exact_w2(shape, kind):
+    x, y = _pair(shape, seed=shape[1], smooth=1.5 if kind == "smooth" else 0.0)
+    if kind == "zero_regions":  # dark first half in x, dark last third in y
+        x[: x.size // 2] = 0.0
+        y[-(y.size // 3):] = 0.0
+    expected = _pot(x, y, shape, "sqeuclidean", 2.0)
+    result = Wasserstein(image_shape=shape, ground_metric="sqeuclidean").transport(x, y)
+    assert result.method == "grid" and result.kind == "plan" and result.bound == 0.0
+    assert result.distance == pytest.approx(expected, rel=1e-9)
+    a, b = x / x.sum(), y / y.sum()
+    np.testing.assert_allclose(np.bincount(result.sources, result.amounts, a.size), a,
+                               atol=1e-15)
+    np.testing.assert_allclose(np.bincount(result.targets, result.amounts, a.size), b,
+                               atol=1e-15)
+    moved = np.subtract(np.divmod(result.targets, shape[1]), np.divmod(result.sources, shape[1]))
+    assert np.sqrt(result.amounts @ (moved**2).sum(axis=0)) == pytest.approx(result.distance)
+    assert wasserstein(x, y, image_shape=shape, ground_metric="sqeuclidean",
+                       pixel_size=0.5) == pytest.approx(expected / 2, rel=1e-9)
+
+
+def test_sqeuclidean_grid_needs_the_network_simplex(monkeypatch):
+    x, y = _pair((6, 6), seed=14)
+    monkeypatch.setattr(_grid_flow, "_network_simplex", lambda: None)
+    assert Wasserstein(ground_metric="sqeuclidean").transport(x, y).method == "dense"
+    with pytest.raises(ValueError, match="column generation"):
+        wasserstein(x, y, ground_metric="sqeuclidean", method="grid")

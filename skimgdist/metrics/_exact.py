@@ -8,7 +8,8 @@ Two routes to the same optimal transport problem:
 - ``method="grid"``: for ``p = 1``, a min-cost flow on the pixel grid graph with
   O(n_pixels) arcs (:mod:`._grid_flow`).  Exact for ``cityblock`` and ``chebyshev``; for
   ``euclidean`` exact by column generation, or, with ``neighborhood``/``tolerance``, a
-  faster upper bound with a guaranteed relative error.
+  faster upper bound with a guaranteed relative error.  For ``sqeuclidean`` (W2), the
+  transport problem itself with O(n_pixels) columns, generated until optimal.
 
 ``method="auto"`` picks the fastest exact route that fits in memory and returns an
 approximation only when the user asked for one (``neighborhood`` or ``tolerance``).
@@ -32,6 +33,7 @@ from ._base import ImageMetric, function_form_of
 from ._grid_flow import (
     MAX_NEIGHBORHOOD,
     euclidean_grid_bound,
+    exact_sqeuclidean_plan,
     grid_flow,
     neighborhood_for_tolerance,
     resolve_solver,
@@ -60,11 +62,12 @@ class TransportResult:
     method : {"dense", "grid"}
         The method that produced it.
     kind : {"plan", "flow"}
-        ``"plan"`` (dense): ``amounts[k]`` of mass goes straight from pixel ``sources[k]``
-        of ``x`` to pixel ``targets[k]`` of ``y``.  ``"flow"`` (grid): ``amounts[k]``
-        travels along the grid arc ``sources[k] -> targets[k]`` (neighbouring pixels, a
-        lattice step, or, for the exact euclidean flow, a straight move added by column
-        generation); chained arcs form the transport paths.
+        ``"plan"`` (dense, and the grid's sqeuclidean W2): ``amounts[k]`` of mass goes
+        straight from pixel ``sources[k]`` of ``x`` to pixel ``targets[k]`` of ``y``.
+        ``"flow"`` (grid, W1): ``amounts[k]`` travels along the grid arc
+        ``sources[k] -> targets[k]`` (neighbouring pixels, a lattice step, or, for the
+        exact euclidean flow, a straight move added by column generation); chained
+        arcs form the transport paths.
     sources, targets : ndarray of int64
         Flattened (C order) pixel indices; ``divmod(index, width)`` gives ``(row, column)``.
     amounts : ndarray of float64
@@ -122,11 +125,13 @@ class Wasserstein(ImageMetric):
     method : {"auto", "dense", "grid"}, default="auto"
         ``"dense"``: POT's network simplex on the full cost matrix (any metric and
         ``p``; memory ~ ``16 * n_pixels^2`` bytes).  ``"grid"``: min-cost flow on the
-        pixel grid, O(n_pixels) memory, ``p=1`` only; exact for cityblock and
-        chebyshev; for euclidean exact by column generation (needs the network
-        simplex), or an upper bound within ``bound`` when ``neighborhood`` or
-        ``tolerance`` is given.  ``"auto"``: the grid whenever it is exact (or the user
-        gave ``neighborhood``/``tolerance``), else dense within ``memory_limit``.
+        pixel grid, O(n_pixels) memory, ``p=1`` (or W2 with ``"sqeuclidean"``); exact
+        for cityblock and chebyshev; for euclidean exact by column generation (needs
+        the network simplex), or an upper bound within ``bound`` when ``neighborhood``
+        or ``tolerance`` is given; for sqeuclidean the exact transport plan by column
+        generation (needs the network simplex).  ``"auto"``: the grid whenever it is
+        exact (or the user gave ``neighborhood``/``tolerance``), else dense within
+        ``memory_limit``.
     neighborhood : int in [1, 16], default=None
         Euclidean grid: arcs along every primitive lattice step ``(a, b)`` with
         ``|a|, |b| <= neighborhood``.  Guaranteed bound 8.2% (1), 2.8% (2), 1.3% (3),
@@ -158,8 +163,10 @@ class Wasserstein(ImageMetric):
     to ``neighborhood`` give the bound of :func:`skimgdist.metrics._grid_flow.
     euclidean_grid_bound` [1]_.  The exact euclidean W1 starts from the lattice steps up
     to 2 and adds straight arcs wherever the dual potentials show a cheaper direct move
-    (column generation; pricing is O(n^2) time per round but O(n) memory), re-solving
-    from the previous optimal tree.  Flows are solved by a primal network simplex [2]_.
+    (column generation, re-solving from the previous optimal tree), until an exact
+    search over all pairs, a branch and bound over a max-pyramid of the potentials in
+    O(n) memory, finds none.  Flows are solved by a primal network simplex [2]_, started
+    from the optimal tree of the 2x2-pooled problem (solved the same way, recursively).
 
     The dense method scales its cost matrix to :math:`(d / d_{\\max})^p \\le 1` (and the
     result back), because POT's network simplex resolves costs to an absolute
@@ -280,23 +287,29 @@ class Wasserstein(ImageMetric):
         X, Y, shape = self._validate_pair(x, y)
         a, b = X[0], Y[0]
         plan = self._plan(shape)
-        if plan["method"] == "grid":
+        kind = "plan"
+        if plan["method"] == "grid" and plan["metric"] == "sqeuclidean":
+            cost, sources, targets, amounts = exact_sqeuclidean_plan(a, b, shape)
+            distance = np.sqrt(cost) * plan["scale"]
+        elif plan["method"] == "grid":
             cost, tails, heads, flow = grid_flow(a - b, shape, plan["metric"],
                                                  plan["neighborhood"], plan["solver"])
             moved = flow > 0
             sources, targets, amounts = tails[moved], heads[moved], flow[moved]
             distance = cost * plan["scale"]
+            kind = "flow"
         else:
             coupling, distance = _emd(a, b, plan, return_plan=True)
             sources, targets = np.nonzero(coupling)
             amounts = coupling[sources, targets]
         return TransportResult(distance=float(distance), bound=plan["bound"],
-                               method=plan["method"], kind="flow" if plan["method"] == "grid"
-                               else "plan", sources=sources.astype(np.int64),
+                               method=plan["method"], kind=kind, sources=sources.astype(np.int64),
                                targets=targets.astype(np.int64), amounts=amounts,
                                image_shape=shape)
 
     def _distance(self, a, b, plan):
+        if plan["method"] == "grid" and plan["metric"] == "sqeuclidean":
+            return np.sqrt(exact_sqeuclidean_plan(a, b, plan["shape"])[0]) * plan["scale"]
         if plan["method"] == "grid":
             cost = grid_flow(a - b, plan["shape"], plan["metric"], plan["neighborhood"],
                              plan["solver"])[0]
@@ -319,9 +332,12 @@ class Wasserstein(ImageMetric):
             raise ValueError(f"neighborhood and tolerance apply to the euclidean grid only; "
                              f"ground_metric={metric!r} is exact on its grid. Remove them.")
         n_pixels = image_shape[0] * image_shape[1]
-        grid_ok = p == 1 and metric in _GRID_METRICS and square_pixels
+        grid_ok = square_pixels and (metric == "sqeuclidean"
+                                     or (p == 1 and metric in _GRID_METRICS))
         solver = resolve_solver(self.solver) if grid_ok else None
-        exact_grid = grid_ok and (metric != "euclidean" or solver == "network_simplex")
+        # Column generation (exact euclidean, squared euclidean) runs on the network simplex.
+        exact_grid = grid_ok and (metric in ("cityblock", "chebyshev")
+                                  or solver == "network_simplex")
         method = self.method
         if method == "auto":
             method = "grid" if grid_ok and (approximate or exact_grid) else "dense"
@@ -341,10 +357,10 @@ class Wasserstein(ImageMetric):
                 neighborhood = (self.neighborhood if self.neighborhood is not None
                                 else neighborhood_for_tolerance(self.tolerance))
                 plan["bound"] = euclidean_grid_bound(neighborhood)
-            elif metric == "euclidean":
+            elif metric in ("euclidean", "sqeuclidean"):
                 if not exact_grid:
                     raise ValueError(
-                        "The exact euclidean grid flow (column generation) needs "
+                        f"The exact {metric} grid solve (column generation) needs "
                         "solver='network_simplex' (or 'auto') with numba installed (pip install "
                         "'skimgdist[fast]'). Give neighborhood= or tolerance= for the grid "
                         "bound, or use method='dense'."
@@ -369,12 +385,13 @@ class Wasserstein(ImageMetric):
 
 
 def _grid_refusal(metric, p, square_pixels):
-    if metric == "sqeuclidean" or p != 1:
+    if metric != "sqeuclidean" and p != 1:
         return (
-            f"method='grid' computes W1 (p=1) as a flow along local arcs; the cost "
-            f"d^p with p={p:g} (ground_metric={metric!r}) is not a path length, so it has "
-            f"no such flow formulation. Use method='dense' (small images), "
-            f"skimgdist.Downscale first, or the sliced Wasserstein distance."
+            f"method='grid' computes W1 (p=1) as a flow along local arcs, and W2 with "
+            f"ground_metric='sqeuclidean'; the cost d^p with p={p:g} "
+            f"(ground_metric={metric!r}) is not a path length, so it has no such flow "
+            f"formulation. Use ground_metric='sqeuclidean' for W2, method='dense' (small "
+            f"images), skimgdist.Downscale first, or the sliced Wasserstein distance."
         )
     return ("method='grid' needs square pixels (pixel_size with equal row and column "
             "sizes). Use method='dense', or resample the images to square pixels.")
@@ -389,7 +406,7 @@ def _check_dense_memory(n_pixels, memory_limit, metric):
     grid = ("method='grid' (exact for this metric)" if metric in ("cityblock", "chebyshev")
             else "method='grid' with neighborhood= or tolerance= (a euclidean upper bound "
             "with a guaranteed relative error)" if metric == "euclidean"
-            else "ground_metric='euclidean' with method='grid' (W1 instead of W2)")
+            else "method='grid' (exact W2 by column generation, needs numba)")
     raise ValueError(
         f"method='dense' needs a {n_pixels}x{n_pixels} cost matrix and transport plan, "
         f"about {needed_mb:,.0f} MB, beyond memory_limit={limit_mb:g} MB. Use {grid}; "

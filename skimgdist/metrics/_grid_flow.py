@@ -18,7 +18,8 @@ zig-zags between the two directions that bracket the displacement, so the flow c
 is an upper bound on W1, tight to the factor :func:`euclidean_grid_bound` (Bassetti,
 Gualandi and Veneroni, 2020).  :func:`exact_euclidean_flow` closes the gap by column
 generation: straight arcs are added where the dual potentials show a cheaper direct
-move, until none does.
+move, until none does.  The network simplex starts from coarse solutions
+(:mod:`._multiscale`).
 
 Arcs depend only on the image shape and are cached per shape; the flow itself is
 solved by the compiled network simplex of :mod:`._network_simplex` when numba is
@@ -34,9 +35,14 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
+from ._multiscale import COARSEST_PIXELS, pool, pooled_shape, prolonged_tree
+
 MAX_NEIGHBORHOOD = 16
 _REDUCED_COST_TOLERANCE = 1e-11
 _BLOCK_FACTOR = 1.0
+# From a near-optimal tree few arcs price out and the local ones are the right ones:
+# blocks of ~10 arcs (first-eligible-like) halve the work against sqrt(n_arcs) blocks.
+_WARM_BLOCK_FACTOR = 0.02
 
 
 def lattice_directions(neighborhood):
@@ -184,6 +190,33 @@ def grid_arcs(image_shape, ground_metric, neighborhood=1):
 
 
 @lru_cache(maxsize=8)
+def _arc_lookup(image_shape, ground_metric, neighborhood):
+    """Sorted ``tail * n_pixels + head`` keys of the grid arcs, to find an arc by its ends."""
+    tails, heads, _ = grid_arcs(image_shape, ground_metric, neighborhood)
+    keys = tails * (image_shape[0] * image_shape[1]) + heads
+    by_key = np.argsort(keys)
+    return keys[by_key], by_key
+
+
+def _tree_arcs(image_shape, ground_metric, neighborhood, order, parent):
+    """A spanning tree as the network simplex takes it: ``(order, parent, up, down)``.
+
+    ``up[u]`` is the grid arc from ``u`` to its parent and ``down[u]`` the arc back; the
+    tree's root, ``order[0]``, has neither (-1).
+    """
+    keys, by_key = _arc_lookup(image_shape, ground_metric, neighborhood)
+    n_pixels = image_shape[0] * image_shape[1]
+    children = np.arange(n_pixels)
+    is_root = children == order[0]
+
+    def arc_ids(frm, to):
+        found = np.minimum(np.searchsorted(keys, frm * n_pixels + to), len(keys) - 1)
+        return np.where(is_root, -1, by_key[found])
+
+    return order, parent, arc_ids(children, parent), arc_ids(parent, children)
+
+
+@lru_cache(maxsize=8)
 def _comb_tree(image_shape, ground_metric, neighborhood):
     """A spanning tree of grid arcs to start the network simplex from (cached per shape).
 
@@ -199,21 +232,47 @@ def _comb_tree(image_shape, ground_metric, neighborhood):
     parent = parent_row * width + parent_column
     depth = np.abs(rows - mid_row) + np.abs(columns - mid_column)
     order = np.argsort(depth, kind="stable")
-    tails, heads, _ = grid_arcs(image_shape, ground_metric, neighborhood)
-    n_pixels = height * width
-    keys = tails * n_pixels + heads
-    by_key = np.argsort(keys)
-    children = np.arange(n_pixels)
-
-    def arc_ids(frm, to):
-        # The tree's root is its own parent: it has no arc (-1).
-        found = np.searchsorted(keys, frm * n_pixels + to, sorter=by_key)
-        return np.where(frm == to, -1, by_key[np.minimum(found, len(keys) - 1)])
-
-    tree = (order, parent, arc_ids(children, parent), arc_ids(parent, children))
+    tree = _tree_arcs(image_shape, ground_metric, neighborhood, order, parent)
     for array in tree:
         array.setflags(write=False)
     return tree
+
+
+def _starting_tree(supply, image_shape, ground_metric, neighborhood, start):
+    """The network simplex's first spanning tree: the comb, or from coarser solves.
+
+    ``start="multiscale"``: for one-step arcs, the optimal tree of the 2x2-pooled problem
+    (solved the same way, recursively) prolonged to this grid; for the euclidean bound
+    with ``neighborhood > 1``, the optimal tree of the 8-neighbour problem on this grid
+    (its arcs are among the lattice steps), itself started multiscale.
+    """
+    if start == "comb" or image_shape[0] * image_shape[1] <= COARSEST_PIXELS:
+        return _comb_tree(image_shape, ground_metric, neighborhood)
+    if neighborhood > 1:
+        *_, (order, parent, _) = _solve_network_simplex(supply, image_shape, ground_metric, 1,
+                                                        start)
+    else:
+        *_, (coarse_order, coarse_parent, _) = _solve_network_simplex(
+            pool(supply, image_shape), pooled_shape(image_shape), ground_metric, 1, start)
+        tails, heads, _ = grid_arcs(image_shape, ground_metric, 1)
+        order, parent = prolonged_tree(image_shape, (tails, heads), coarse_parent,
+                                       coarse_order[0])
+    return _tree_arcs(image_shape, ground_metric, neighborhood, order, parent)
+
+
+def _solve_network_simplex(supply, image_shape, ground_metric, neighborhood, start):
+    """Optimal grid flow by the network simplex: ``(flow, potentials, final tree)``.
+
+    ``start="multiscale"`` begins from the prolonged optimal tree of the 2x2-pooled
+    problem (solved the same way, recursively); ``"comb"`` from the comb tree.
+    """
+    tails, heads, costs = grid_arcs(image_shape, ground_metric, neighborhood)
+    tree = _starting_tree(supply, image_shape, ground_metric, neighborhood, start)
+    block_factor = _BLOCK_FACTOR if start == "comb" else _WARM_BLOCK_FACTOR
+    flow, potentials, status, final_tree = _network_simplex()(
+        tails, heads, costs, supply, _REDUCED_COST_TOLERANCE, block_factor, *tree)
+    _check_status(status)
+    return flow, potentials, final_tree
 
 
 @lru_cache(maxsize=4)
@@ -235,15 +294,23 @@ def _network_simplex():
     return network_simplex
 
 
-def exact_euclidean_flow(supply, image_shape, seed_neighborhood=2):
+def _restart_tree(tails, order, parent, arc):
+    """A final tree of the network simplex as the start of a re-solve with more arcs."""
+    upward = (arc >= 0) & (tails[np.maximum(arc, 0)] == np.arange(len(arc)))
+    return order, parent, np.where(upward, arc, -1), np.where(upward, -1, arc)
+
+
+def exact_euclidean_flow(supply, image_shape, seed_neighborhood=2, start="multiscale"):
     """Exact euclidean W1 flow by column generation on the grid (needs numba).
 
     Starts from the lattice arcs up to ``seed_neighborhood``, then repeatedly adds,
     for every pixel, the straight arc to the pixel that most violates the dual
     constraint :math:`\\phi_j - \\phi_i \\le |x_i - x_j|`, until no pair violates it: the
     flow is then optimal among *all* pixel-to-pixel moves, i.e. the exact W1, while
-    the arc set stays a small multiple of ``n_pixels``.  Pricing scans all pairs,
-    O(n_pixels^2) time per round but O(n_pixels) memory.
+    the arc set stays a small multiple of ``n_pixels``.  Each round prices every pixel
+    both ways (its most violated outgoing and incoming pair) exactly over all pairs,
+    by the branch and bound of :func:`._network_simplex.most_violated_pairs`, in
+    O(n_pixels) memory; the round that finds none certifies the optimum.
 
     Returns
     -------
@@ -262,23 +329,151 @@ def exact_euclidean_flow(supply, image_shape, seed_neighborhood=2):
     from ._network_simplex import most_violated_pairs, network_simplex
 
     tails, heads, costs = grid_arcs(image_shape, "euclidean", seed_neighborhood)
-    tree = _comb_tree(image_shape, "euclidean", seed_neighborhood)
+    flow, potentials, (order, parent, arc) = _solve_network_simplex(
+        supply, image_shape, "euclidean", seed_neighborhood, start)
     rows, columns = np.indices(image_shape, dtype=float).reshape(2, -1)
     while True:
-        flow, potentials, status, (order, parent, arc) = network_simplex(
-            tails, heads, costs, supply, _REDUCED_COST_TOLERANCE, _BLOCK_FACTOR, *tree)
-        _check_status(status)
-        # Warm start: the next solve begins at this optimal tree.
-        upward = (arc >= 0) & (tails[np.maximum(arc, 0)] == np.arange(len(arc)))
-        tree = (order, parent, np.where(upward, arc, -1), np.where(upward, -1, arc))
-        new_tails, new_heads = most_violated_pairs(rows, columns, potentials,
+        tree = _restart_tree(tails, order, parent, arc)
+        new_tails, new_heads = most_violated_pairs(image_shape, potentials,
                                                    _REDUCED_COST_TOLERANCE)
+        # The same search on -potentials gives, for every pixel, its most violated
+        # incoming pair: both ends of the long moves arrive in one round.
+        into_heads, into_tails = most_violated_pairs(image_shape, -potentials,
+                                                     _REDUCED_COST_TOLERANCE)
+        new_tails = np.concatenate([new_tails, into_tails])
+        new_heads = np.concatenate([new_heads, into_heads])
         if len(new_tails) == 0:
             return float(np.dot(flow, costs)), tails, heads, flow
         tails = np.concatenate([tails, new_tails])
         heads = np.concatenate([heads, new_heads])
         costs = np.concatenate([costs, np.hypot(rows[new_tails] - rows[new_heads],
                                                 columns[new_tails] - columns[new_heads])])
+        flow, potentials, status, (order, parent, arc) = network_simplex(
+            tails, heads, costs, supply, _REDUCED_COST_TOLERANCE, _WARM_BLOCK_FACTOR, *tree)
+        _check_status(status)
+
+
+def _north_west_corner(a, b):
+    """Monotone coupling of two mass vectors: a spanning tree of the transport graph.
+
+    Returns the arcs ``(source, sink)`` (indices into ``a`` and ``b``) in the order the
+    staircase meets them; each arc after the first brings in exactly one new node.
+    """
+    pairs = []
+    i = j = 0
+    left_a, left_b = a[0], b[0]
+    while True:
+        pairs.append((i, j))
+        if i == len(a) - 1 and j == len(b) - 1:
+            return np.array(pairs, dtype=np.int64).T
+        if j == len(b) - 1 or (i < len(a) - 1 and left_a <= left_b):
+            left_b -= left_a
+            i += 1
+            left_a = a[i]
+        else:
+            left_a -= left_b
+            j += 1
+            left_b = b[j]
+
+
+def exact_sqeuclidean_plan(a, b, image_shape):
+    """Exact squared-euclidean transport plan between two images (W2^2), needs numba.
+
+    The quadratic cost is no path length, so there is no local flow formulation; this
+    solves the transport problem itself (sources: the pixels lit in ``a``, sinks: those
+    lit in ``b``) by column generation (the sparse approach of Schmitzer, 2016): start
+    from the north-west-corner coupling in raster order plus the moves to the 3x3
+    neighbourhood, solve by the network simplex, then add for every source its most
+    violated sink and for every sink its most violated source (the pyramid branch and
+    bound of :func:`._network_simplex.most_violated_pairs` on ``|x_i - x_j|^2``), until
+    none violates ``|x_i - x_j|^2 + u_i - v_j >= 0``: the optimality certificate of
+    the complete problem.  O(n_pixels) memory.
+
+    Returns
+    -------
+    cost : float
+        :math:`W_2^2` in squared pixels.
+    sources, targets, amounts : ndarray
+        The plan's moves: ``amounts[k]`` from pixel ``sources[k]`` to ``targets[k]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skimgdist.metrics._grid_flow import exact_sqeuclidean_plan
+    >>> a = np.zeros(25); a[0] = 1.0
+    >>> b = np.zeros(25); b[17] = 1.0   # (0, 0) to (3, 2)
+    >>> round(exact_sqeuclidean_plan(a, b, (5, 5))[0], 9)
+    13.0
+    """
+    from ._network_simplex import most_violated_pairs, network_simplex
+
+    height, width = image_shape
+    n_pixels = height * width
+    source_pixels, sink_pixels = np.flatnonzero(a), np.flatnonzero(b)
+    n_sources = len(source_pixels)
+    node_of_sink = np.full(n_pixels, -1, np.int64)
+    node_of_sink[sink_pixels] = n_sources + np.arange(len(sink_pixels))
+    node_of_source = np.full(n_pixels, -1, np.int64)
+    node_of_source[source_pixels] = np.arange(n_sources)
+    supply = np.concatenate([a[source_pixels], -b[sink_pixels]])
+    rows, columns = np.divmod(np.arange(n_pixels), width)
+    # Start: the north-west corner tree, parents first, plus the 3x3 neighbourhood moves.
+    corner_sources, corner_sinks = _north_west_corner(a[source_pixels], b[sink_pixels])
+    corner_sinks = corner_sinks + n_sources
+    tails, heads = [corner_sources], [corner_sinks]
+    for dr in (-1, 0, 1):
+        for dc in (-1, 0, 1):
+            r, c = rows[source_pixels] + dr, columns[source_pixels] + dc
+            inside = (r >= 0) & (r < height) & (c >= 0) & (c < width)
+            sinks = np.where(inside, node_of_sink[np.where(inside, r * width + c, 0)], -1)
+            tails.append(np.arange(n_sources)[sinks >= 0])
+            heads.append(sinks[sinks >= 0])
+    tails, heads = np.concatenate(tails), np.concatenate(heads)
+    n_nodes = len(supply)
+    parent = np.empty(n_nodes, np.int64)
+    order = np.empty(n_nodes, np.int64)
+    up, down = np.full(n_nodes, -1, np.int64), np.full(n_nodes, -1, np.int64)
+    order[0], parent[0] = corner_sources[0], corner_sources[0]
+    seen = np.zeros(n_nodes, bool)
+    seen[order[0]] = True
+    for k, (source, sink) in enumerate(zip(corner_sources, corner_sinks, strict=True)):
+        if seen[sink]:   # the staircase advanced on the source side
+            order[k + 1], parent[source], up[source] = source, sink, k
+        else:
+            order[k + 1], parent[sink], down[sink] = sink, source, k
+        seen[source] = seen[sink] = True
+    tree = (order, parent, up, down)
+    pixel_of_node = np.concatenate([source_pixels, sink_pixels])
+    node_rows, node_columns = rows[pixel_of_node], columns[pixel_of_node]
+
+    def squared_lengths(tails, heads):
+        return ((node_rows[tails] - node_rows[heads]) ** 2
+                + (node_columns[tails] - node_columns[heads]) ** 2).astype(float)
+
+    costs = squared_lengths(tails, heads)
+    tolerance = _REDUCED_COST_TOLERANCE * max(1.0, float((height - 1) ** 2 + (width - 1) ** 2))
+    while True:
+        flow, potentials, status, (order, parent, arc) = network_simplex(
+            tails, heads, costs, supply, tolerance, _WARM_BLOCK_FACTOR, *tree)
+        _check_status(status)
+        tree = _restart_tree(tails, order, parent, arc)
+        source_potential = np.full(n_pixels, np.inf)
+        source_potential[source_pixels] = potentials[:n_sources]
+        sink_potential = np.full(n_pixels, -np.inf)
+        sink_potential[sink_pixels] = potentials[n_sources:]
+        out_tails, out_heads = most_violated_pairs(image_shape, source_potential, tolerance,
+                                                   sink_potential, True)
+        in_heads, in_tails = most_violated_pairs(image_shape, -sink_potential, tolerance,
+                                                 -source_potential, True)
+        new_tails = node_of_source[np.concatenate([out_tails, in_tails])]
+        new_heads = node_of_sink[np.concatenate([out_heads, in_heads])]
+        if len(new_tails) == 0:
+            moved = flow > 0
+            return (float(np.dot(flow, costs)), pixel_of_node[tails[moved]],
+                    pixel_of_node[heads[moved]], flow[moved])
+        tails = np.concatenate([tails, new_tails])
+        heads = np.concatenate([heads, new_heads])
+        costs = np.concatenate([costs, squared_lengths(new_tails, new_heads)])
 
 
 def _check_status(status):
@@ -306,7 +501,7 @@ def resolve_solver(solver):
     return solver
 
 
-def grid_flow(supply, image_shape, ground_metric, neighborhood, solver):
+def grid_flow(supply, image_shape, ground_metric, neighborhood, solver, start="multiscale"):
     """Optimal flow on the grid graph for ``supply = a - b`` (unit pixels).
 
     Parameters
@@ -320,6 +515,9 @@ def grid_flow(supply, image_shape, ground_metric, neighborhood, solver):
         :func:`exact_euclidean_flow` (network simplex only).
     solver : {"network_simplex", "highs"}
         A resolved solver name (see :func:`resolve_solver`).
+    start : {"multiscale", "comb"}, default="multiscale"
+        The network simplex's first spanning tree: prolonged from coarser solves
+        (:mod:`._multiscale`), or the comb tree; the optimum is the same.
 
     Returns
     -------
@@ -344,15 +542,13 @@ def grid_flow(supply, image_shape, ground_metric, neighborhood, solver):
     (2.0, 2.0)
     """
     if neighborhood is None and np.any(supply):
-        return exact_euclidean_flow(supply, image_shape)
+        return exact_euclidean_flow(supply, image_shape, start=start)
     tails, heads, costs = grid_arcs(image_shape, ground_metric, neighborhood or 1)
     if not np.any(supply):
         return 0.0, tails, heads, np.zeros(len(costs))
     if solver == "network_simplex":
-        flow, _, status, _ = _network_simplex()(
-            tails, heads, costs, supply, _REDUCED_COST_TOLERANCE, _BLOCK_FACTOR,
-            *_comb_tree(image_shape, ground_metric, neighborhood))
-        _check_status(status)
+        flow = _solve_network_simplex(supply, image_shape, ground_metric, neighborhood or 1,
+                                      start)[0]
     else:
         # Scaling supplies to O(1) keeps HiGHS's absolute feasibility tolerances meaningful.
         scale = supply.size

@@ -374,35 +374,115 @@ def network_simplex(tails, heads, costs, supply, tolerance, block_factor, tree_o
 
 
 @numba.njit(cache=True, nogil=True)
-def most_violated_pairs(rows, columns, potentials, tolerance):
+def _max_pyramid(values, height, width):
+    """Maxima of ``values`` over 2^k x 2^k blocks, level by level, in one flat array.
+
+    Level 0 is ``values`` itself; level k has ``ceil(height / 2^k) x ceil(width / 2^k)``
+    blocks; the last level is a single block.  Returns the array and each level's offset.
+    """
+    n_levels = 1
+    h, w = height, width
+    total = h * w
+    while h > 1 or w > 1:
+        h, w = (h + 1) // 2, (w + 1) // 2
+        total += h * w
+        n_levels += 1
+    pyramid = np.empty(total, np.float64)
+    offsets = np.empty(n_levels, np.int64)
+    offsets[0] = 0
+    pyramid[:height * width] = values
+    h, w = height, width
+    for level in range(1, n_levels):
+        fine = offsets[level - 1]
+        offsets[level] = fine + h * w
+        coarse_h, coarse_w = (h + 1) // 2, (w + 1) // 2
+        for row in range(coarse_h):
+            for column in range(coarse_w):
+                best = -np.inf
+                for r in range(2 * row, min(2 * row + 2, h)):
+                    for c in range(2 * column, min(2 * column + 2, w)):
+                        best = max(best, pyramid[fine + r * w + c])
+                pyramid[offsets[level] + row * coarse_w + column] = best
+        h, w = coarse_h, coarse_w
+    return pyramid, offsets
+
+
+@numba.njit(cache=True, nogil=True)
+def most_violated_pairs(image_shape, potentials, tolerance, head_potentials=None,
+                        squared=False):
     """For every pixel, the pixel it could reach more cheaply straight than along the flow.
 
     Pricing for the exact euclidean flow: pair ``(i, j)`` violates dual feasibility when
-    ``|x_i - x_j| + potentials[i] - potentials[j] < -tolerance``.
+    ``|x_i - x_j| + potentials[i] - potentials[j] < -tolerance``.  With
+    ``head_potentials`` (``-inf`` where a pixel cannot be a head) the condition is
+    ``d(x_i, x_j) + potentials[i] - head_potentials[j] < -tolerance``, and pixels whose
+    ``potentials`` entry is ``inf`` are no tails; ``squared=True`` prices the quadratic
+    cost ``|x_i - x_j|^2`` (of the squared-euclidean transport problem) instead.  Exact
+    over all pairs, but not by scanning them: a branch and bound over a max-pyramid of
+    the potentials skips every 2^k x 2^k block ``B`` with ``dist(x_i, B) + potentials[i] -
+    max_B potentials >= best so far``, which, for potentials that are nearly 1-Lipschitz
+    (those of an optimal flow on the lattice arcs), leaves the blocks near ``i`` and
+    along its transport ray.  O(n_pixels) memory.
 
     Returns
     -------
     tails, heads : ndarray of int64
         For each pixel ``i`` with a violated pair, the ``j`` of its most violated one.
     """
+    height, width = image_shape
     n = potentials.shape[0]
+    heads_at = potentials if head_potentials is None else head_potentials
+    pyramid, offsets = _max_pyramid(heads_at, height, width)
+    top = len(offsets) - 1
+    stack_level = np.empty(4 * (top + 1) + 4, np.int64)
+    stack_block = np.empty(4 * (top + 1) + 4, np.int64)
     tails = np.empty(n, np.int64)
     heads = np.empty(n, np.int64)
     count = 0
-    for i in range(n):
-        best = -tolerance
-        best_j = -1
-        for j in range(n):
-            gain = potentials[i] - potentials[j]
-            if gain < best:
-                dr = rows[i] - rows[j]
-                dc = columns[i] - columns[j]
-                reduced = math.sqrt(dr * dr + dc * dc) + gain
-                if reduced < best:
-                    best = reduced
-                    best_j = j
-        if best_j >= 0:
-            tails[count] = i
-            heads[count] = best_j
-            count += 1
+    for row in range(height):
+        for column in range(width):
+            i = row * width + column
+            if potentials[i] == np.inf:
+                continue
+            best = -tolerance
+            best_j = -1
+            stack_level[0] = top
+            stack_block[0] = 0
+            depth = 1
+            while depth > 0:
+                depth -= 1
+                level = stack_level[depth]
+                block = stack_block[depth]
+                level_width = (width + (1 << level) - 1) >> level
+                block_row, block_column = block // level_width, block % level_width
+                size = 1 << level
+                first_row, first_column = block_row * size, block_column * size
+                dr = max(first_row - row, 0, row - (first_row + size - 1))
+                dc = max(first_column - column, 0, column - (first_column + size - 1))
+                squared_distance = float(dr * dr + dc * dc)
+                distance = squared_distance if squared else math.sqrt(squared_distance)
+                bound = distance + potentials[i] - pyramid[offsets[level] + block]
+                if bound >= best:
+                    continue
+                if level == 0:
+                    best = bound
+                    best_j = block
+                    continue
+                child_width = (width + (1 << (level - 1)) - 1) >> (level - 1)
+                child_height = (height + (1 << (level - 1)) - 1) >> (level - 1)
+                # The child nearest to pixel i is pushed last, so explored first: it
+                # tightens ``best`` early and prunes its siblings.
+                near_row = 2 * block_row + (1 if row >= first_row + size // 2 else 0)
+                near_column = 2 * block_column + (1 if column >= first_column + size // 2
+                                                  else 0)
+                for r in (4 * block_row + 1 - near_row, near_row):
+                    for c in (4 * block_column + 1 - near_column, near_column):
+                        if r < child_height and c < child_width:
+                            stack_level[depth] = level - 1
+                            stack_block[depth] = r * child_width + c
+                            depth += 1
+            if best_j >= 0:
+                tails[count] = i
+                heads[count] = best_j
+                count += 1
     return tails[:count], heads[:count]
