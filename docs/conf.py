@@ -1,0 +1,69 @@
+"""Sphinx configuration of the skimgdist documentation site.
+
+Build it with ``sphinx-build -W -b html docs docs/_build/html`` (the ``docs`` extra).
+Every ``examples/plot_*.py`` runs once during the build and joins the gallery.
+"""
+
+import sys
+from pathlib import Path
+
+import skimgdist
+
+DOCS = Path(__file__).resolve().parent
+sys.path.insert(0, str(DOCS))  # for _gallery.py, named by string in sphinx_gallery_conf
+
+project = "skimgdist"
+author = "The skimgdist developers"
+copyright = "The skimgdist developers"  # noqa: A001  (Sphinx's name)
+release = skimgdist.__version__
+version = release
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.mathjax",
+    "numpydoc",
+    "myst_parser",
+    "sphinx_gallery.gen_gallery",
+]
+
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+exclude_patterns = ["_build", "README.md", "**/README.rst", "sg_execution_times.rst"]
+templates_path = ["_templates"]
+
+# API reference: one page per public object, from its numpydoc docstring.
+autosummary_generate = True
+autodoc_default_options = {"inherited-members": False}
+numpydoc_show_class_members = False
+numpydoc_xref_param_type = False
+numpydoc_validation_checks = set()
+
+# The markdown guides: $...$ and $$...$$ maths, headings as link targets.
+myst_enable_extensions = ["dollarmath", "amsmath"]
+myst_heading_anchors = 3
+
+sphinx_gallery_conf = {
+    "examples_dirs": str(DOCS.parent / "examples"),
+    "gallery_dirs": "auto_examples",
+    # Every plot_*.py runs (and only those are collected); new ones join by their name.
+    "filename_pattern": r"[\\/]plot_",
+    "ignore_pattern": r"[\\/](?!plot_)[^\\/]+\.py$",
+    "within_subsection_order": "FileNameSortKey",
+    "reset_argv": "_gallery.example_argv",
+    "remove_config_comments": True,
+    "download_all_examples": False,
+    "show_memory": False,
+    "min_reported_time": 1,
+}
+
+html_theme = "pydata_sphinx_theme"
+html_title = f"skimgdist {release}"
+html_theme_options = {
+    "navbar_align": "left",
+    "show_toc_level": 2,
+    "secondary_sidebar_items": ["page-toc"],
+    "footer_start": ["copyright"],
+    "footer_end": ["sphinx-version"],
+}
+html_sidebars = {"index": [], "auto_examples/index": []}
+html_static_path = []
