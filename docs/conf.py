@@ -4,6 +4,7 @@ Build it with ``sphinx-build -W -b html docs docs/_build/html`` (the ``docs`` ex
 Every ``examples/plot_*.py`` runs once during the build and joins the gallery.
 """
 
+import re
 import sys
 from pathlib import Path
 
@@ -14,7 +15,7 @@ sys.path.insert(0, str(DOCS))  # for _gallery.py, named by string in sphinx_gall
 
 project = "skimgdist"
 author = "The skimgdist developers"
-copyright = "The skimgdist developers"  # noqa: A001  (Sphinx's name)
+copyright = "The skimgdist developers"
 release = skimgdist.__version__
 version = release
 
@@ -67,3 +68,20 @@ html_theme_options = {
 }
 html_sidebars = {"index": [], "auto_examples/index": []}
 html_static_path = []
+
+
+def _every_markdown_guide(app, docname, source):
+    """Add to the user guide's table of contents every docs/*.md that it does not list yet.
+
+    Guides written later (by anyone) join the site without an edit here; a plain
+    ``:glob:`` cannot do it because it would also pick up index, api and guide itself.
+    """
+    if docname != "guide":
+        return
+    listed = set(re.findall(r"^   (\S+)$", source[0], flags=re.MULTILINE))
+    extra = sorted(path.stem for path in DOCS.glob("*.md") if path.stem not in listed)
+    source[0] += "".join(f"   {name}\n" for name in extra)
+
+
+def setup(app):
+    app.connect("source-read", _every_markdown_guide)

@@ -3,14 +3,15 @@ Distance against translation, for every distance
 ================================================
 
 One Gaussian blob, moved by ``d`` pixels to the right (solid) or down (dashed), compared
-with the original by every distance in skimgdist (the f-divergence as squared Hellinger). Transport distances (sliced, max-sliced,
-exact and entropic Wasserstein) grow with the shift, in pixels (Sinkhorn in pixels squared):
-they know *where* the light is. Pixel-wise divergences (total variation, Hellinger,
-Jensen-Shannon, chi-square, KL, f-divergences) saturate as soon as the blobs stop
-overlapping: "moved a little" and "moved far" look the same to them. The blur of
-``blurred_l2`` pushes that saturation a few pixels further. The intensity-histogram EMD
-from the question is blind to the move (about 1e-7 throughout: the histogram barely changes), and the row-wise EMD sees a
-horizontal move but not a vertical one as the same kind of change.
+with the original by every distance in skimgdist (the f-divergence as squared Hellinger).
+Transport distances (sliced, max-sliced, exact and entropic Wasserstein) grow with the
+shift, in pixels (Sinkhorn in pixels squared): they know *where* the light is. Pixel-wise
+divergences (total variation, Hellinger, Jensen-Shannon, chi-square, KL, f-divergences)
+saturate as soon as the blobs stop overlapping: "moved a little" and "moved far" look the
+same to them. The blur of ``blurred_l2`` pushes that saturation a few pixels further. The
+intensity-histogram EMD from the question is blind to the move (about 1e-7 throughout: the
+histogram barely changes), and the row-wise EMD sees the horizontal move but not the
+vertical one.
 
 Run it alone as ``python examples/plot_translation.py [OUT.png]``.
 """

@@ -137,7 +137,7 @@ def plot_comparison(image_a, image_b, distances, *, image_shape=None, labels=("A
     return figure
 
 
-def plot_evaluation(results, *, title=None):
+def plot_evaluation(results, *, title=None, ax=None):
     """Draw cross-validated kNN accuracy against time per image pair, one point a distance.
 
     Parameters
@@ -150,11 +150,13 @@ def plot_evaluation(results, *, title=None):
         (skipped distances) are left out.
     title : str, default=None
         Title of the axes.
+    ax : matplotlib.axes.Axes, default=None
+        Where to draw; a new figure when ``None``.
 
     Returns
     -------
     figure : matplotlib.figure.Figure
-        The figure drawn; time per pair is on a log scale.
+        The figure drawn on; time per pair is on a log scale.
 
     Raises
     ------
@@ -178,8 +180,10 @@ def plot_evaluation(results, *, title=None):
     if not done:
         raise ValueError("no result has both an accuracy and a positive seconds_per_pair "
                          "to draw; were all distances skipped?")
-    plt = _pyplot()
-    figure, ax = plt.subplots(figsize=(8, 5.5), layout="constrained")
+    if ax is None:
+        figure, ax = _pyplot().subplots(figsize=(8, 5.5), layout="constrained")
+    else:
+        figure = ax.figure
     for record in done:
         seconds, accuracy = record["seconds_per_pair"], record["accuracy"]
         ax.errorbar(seconds, accuracy, yerr=record.get("accuracy_std"), fmt="o", capsize=3)

@@ -19,7 +19,15 @@ from ._metrics import (
     parse_metrics,
     timed_pairwise,
 )
-from ._output import check_writable, footnote, format_table, to_json, write_text
+from ._output import (
+    check_plot_path,
+    check_writable,
+    footnote,
+    format_table,
+    plot_comparison,
+    to_json,
+    write_text,
+)
 from ._plans import plan
 
 
@@ -44,12 +52,16 @@ def add_parser(subparsers):
                         help="stop a distance that runs longer (default 60)")
     parser.add_argument("--json", nargs="?", const="-", metavar="FILE",
                         help="write the results as JSON to FILE (stdout without FILE)")
+    parser.add_argument("--plot", metavar="FILE.png",
+                        help="draw the two images, their difference and the distances "
+                             "(needs matplotlib)")
     parser.set_defaults(run=run)
     return parser
 
 
 def run(args, parser):
     check_writable(args.json, "--json")
+    check_plot_path(args.plot)
     if not args.time_limit > 0:
         raise CLIError(f"--time-limit must be positive, got {args.time_limit:g}")
     resize, preprocessing = parse_preprocessing(args)
@@ -95,6 +107,8 @@ def run(args, parser):
             align={"distance": "right", "time": "right"},
         ))
         print(footnotes, end="")
+    if args.plot:
+        plot_comparison(X, shape, records, args.plot, f"{args.first} vs {args.second}")
 
 
 def _default_specs():
