@@ -49,7 +49,7 @@ sphinx_gallery_conf = {
     # Every plot_*.py runs (and only those are collected); new ones join by their name.
     "filename_pattern": r"[\\/]plot_",
     "ignore_pattern": r"[\\/](?!plot_)[^\\/]+\.py$",
-    "within_subsection_order": "FileNameSortKey",
+    "within_subsection_order": "_gallery.ReadingOrder",
     "reset_argv": "_gallery.example_argv",
     "remove_config_comments": True,
     "download_all_examples": False,
@@ -62,11 +62,11 @@ html_title = f"skimgdist {release}"
 html_theme_options = {
     "navbar_align": "left",
     "show_toc_level": 2,
-    "secondary_sidebar_items": ["page-toc"],
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
 }
 html_sidebars = {"index": [], "auto_examples/index": []}
+html_theme_options["secondary_sidebar_items"] = {"**": ["page-toc"], "index": []}
 html_static_path = []
 
 

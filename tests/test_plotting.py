@@ -13,12 +13,12 @@ from skimgdist.cli import main
 from skimgdist.datasets import make_blob_images
 
 pytest.importorskip("matplotlib", reason="the examples extra (matplotlib) is not installed")
-import matplotlib  # noqa: E402
+import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from skimgdist.plotting import plot_comparison, plot_evaluation  # noqa: E402
+from skimgdist.plotting import plot_comparison, plot_evaluation
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
