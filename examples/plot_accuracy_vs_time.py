@@ -77,7 +77,10 @@ ax.set_title(f"Relative gap to the exact W2 = {exact:.3f} px; labels: reg or n_p
 ax.grid(True, which="both", alpha=0.3)
 ax.legend(fontsize=8, loc="lower left")
 
+# sphinx_gallery_start_ignore
+# Standalone: python examples/plot_accuracy_vs_time.py OUT.png writes the figure.
 if len(sys.argv) > 1:
     fig.savefig(sys.argv[1], dpi=100)
 else:
     plt.show()
+# sphinx_gallery_end_ignore

@@ -51,7 +51,10 @@ scores = ", ".join(f"{m}: ARI {adjusted_rand_score(blobs.target, found):.2f}"
                    for m, found in labels.items())
 fig.suptitle(f"Average-linkage clusters with sliced Wasserstein ({scores})", fontsize=10)
 
+# sphinx_gallery_start_ignore
+# Standalone: python examples/plot_clustering.py OUT.png writes the figure.
 if len(sys.argv) > 1:
     fig.savefig(sys.argv[1], dpi=100)
 else:
     plt.show()
+# sphinx_gallery_end_ignore

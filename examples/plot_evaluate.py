@@ -73,7 +73,10 @@ plot_evaluation(digits["results"], ax=axes[0], title="80 handwritten digits (8x8
 plot_evaluation(blob_results["results"], ax=axes[1],
                 title="48 blob images (16x16): the class is where the blob is")
 
+# sphinx_gallery_start_ignore
+# Standalone: python examples/plot_evaluate.py OUT.png writes the figure.
 if len(sys.argv) > 1:
     fig.savefig(sys.argv[1], dpi=100)
 else:
     plt.show()
+# sphinx_gallery_end_ignore

@@ -59,7 +59,10 @@ ax.set_ylabel("distances__metric__p")
 ax.set_title("3-fold kNN accuracy on 200 digits")
 fig.colorbar(shown, ax=ax, label="mean accuracy")
 
+# sphinx_gallery_start_ignore
+# Standalone: python examples/plot_grid_search.py OUT.png writes the figure.
 if len(sys.argv) > 1:
     fig.savefig(sys.argv[1], dpi=100)
 else:
     plt.show()
+# sphinx_gallery_end_ignore

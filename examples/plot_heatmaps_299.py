@@ -66,7 +66,10 @@ for name, value in distances.items():
 fig = plot_comparison(a, b, distances, title="Two 299x299 heatmaps: B is A with its hot "
                       "spots moved")
 
+# sphinx_gallery_start_ignore
+# Standalone: python examples/plot_heatmaps_299.py OUT.png writes the figure.
 if len(sys.argv) > 1:
     fig.savefig(sys.argv[1], dpi=100)
 else:
     plt.show()
+# sphinx_gallery_end_ignore

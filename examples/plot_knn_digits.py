@@ -52,7 +52,10 @@ for ax in axes.flat:
     ax.set_yticks([])
 fig.suptitle("Five nearest gallery digits (distance above each)")
 
+# sphinx_gallery_start_ignore
+# Standalone: python examples/plot_knn_digits.py OUT.png writes the figure.
 if len(sys.argv) > 1:
     fig.savefig(sys.argv[1], dpi=100)
 else:
     plt.show()
+# sphinx_gallery_end_ignore

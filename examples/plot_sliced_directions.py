@@ -56,7 +56,10 @@ ax.set_ylabel("|SW2 - SW2(4096 directions)|  (pixels)")
 ax.set_title(f"Error against the number of directions (SW2 = {reference:.3f} px)")
 ax.legend()
 
+# sphinx_gallery_start_ignore
+# Standalone: python examples/plot_sliced_directions.py OUT.png writes the figure.
 if len(sys.argv) > 1:
     fig.savefig(sys.argv[1], dpi=110)
 else:
     plt.show()
+# sphinx_gallery_end_ignore

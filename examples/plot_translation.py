@@ -58,7 +58,10 @@ for ax in axes.flat[len(metrics):]:
 axes.flat[0].legend(fontsize=8)
 fig.suptitle("Distance between a blob and the same blob moved by d pixels (32x32 images)")
 
+# sphinx_gallery_start_ignore
+# Standalone: python examples/plot_translation.py OUT.png writes the figure.
 if len(sys.argv) > 1:
     fig.savefig(sys.argv[1], dpi=100)
 else:
     plt.show()
+# sphinx_gallery_end_ignore
