@@ -184,14 +184,17 @@ def plot_evaluation(results, *, title=None, ax=None):
         figure, ax = _pyplot().subplots(figsize=(8, 5.5), layout="constrained")
     else:
         figure = ax.figure
+    crowd = {}  # labels of points that nearly coincide are stacked, not drawn on each other
     for record in done:
         seconds, accuracy = record["seconds_per_pair"], record["accuracy"]
         ax.errorbar(seconds, accuracy, yerr=record.get("accuracy_std"), fmt="o", capsize=3)
         label = record["metric"]
         if record.get("preprocessing", "none") != "none":
             label += f"\n[{record['preprocessing']}]"
-        ax.annotate(label, (seconds, accuracy), textcoords="offset points", xytext=(5, 4),
-                    fontsize=7)
+        place = (round(np.log10(seconds) * 2), round(accuracy * 40))
+        stacked = crowd[place] = crowd.get(place, -1) + 1
+        ax.annotate(label, (seconds, accuracy), textcoords="offset points",
+                    xytext=(5, 4 - 9 * stacked), fontsize=7)
     ax.set_xscale("log")
     ax.set_xlabel("time per image pair (s, log scale)")
     ax.set_ylabel("cross-validated kNN accuracy")

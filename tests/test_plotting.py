@@ -154,3 +154,12 @@ def test_console_evaluate_writes_the_accuracy_time_plot(tmp_path):
     assert completed.returncode == 0, completed.stderr
     png = (tmp_path / "evaluation.png").read_bytes()
     assert png[:8] == PNG_SIGNATURE and len(png) > 20_000
+
+
+def test_evaluation_stacks_the_labels_of_coinciding_points():
+    records = [{"metric": name, "accuracy": 0.8, "seconds_per_pair": 1e-5}
+               for name in ("first", "second")]
+    records.append({"metric": "apart", "accuracy": 0.5, "seconds_per_pair": 1e-2})
+    offsets = [text.xyann for text in plot_evaluation(records).axes[0].texts]
+    assert offsets[0] != offsets[1]
+    assert offsets[0] == offsets[2]
