@@ -91,7 +91,7 @@ class ImageIndex(_ImageGallery):
         ``(height, width)``; ``None`` for a metric from outside skimgdist.
     n_features_in_ : int
         Number of pixels per image.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names seen in ``fit``, when ``X`` has string column names.
 
     See Also

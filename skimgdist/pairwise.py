@@ -525,7 +525,7 @@ class ImageDistances(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _ImageGa
         ``(height, width)`` of the images; ``None`` for a metric from outside skimgdist.
     n_features_in_ : int
         Number of pixels per image seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names seen in ``fit``, when ``X`` has string column names.
 
     See Also

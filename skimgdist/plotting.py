@@ -1,12 +1,27 @@
-"""Pictures of distances between images (matplotlib, from the ``examples`` extra)."""
+"""Pictures of image distances, for the examples, the documentation and the command line.
+
+- :func:`plot_comparison`: two images, where their light differs, and a bar chart of
+  distances between them (``skimgdist compare --plot``).
+- :func:`plot_evaluation`: accuracy against time per pair of each distance, from the
+  results of ``skimgdist evaluate`` (``skimgdist evaluate --plot``).
+- :func:`plot_flow` and :func:`flow_field`: where the light moves in an optimal transport
+  from :meth:`skimgdist.metrics.Wasserstein.transport`, as arrows over the image.
+
+matplotlib is imported only when a function is called; install it with
+``pip install "skimgdist[examples]"``.  Every function returns the matplotlib
+``Figure`` it drew, for you to show or save.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 
-__all__ = ["plot_flow"]
+from ._image import check_images, to_unit_mass
+
+__all__ = ["flow_field", "plot_comparison", "plot_evaluation", "plot_flow"]
 
 
 def _pyplot():
@@ -14,10 +29,182 @@ def _pyplot():
         import matplotlib.pyplot as plt
     except ImportError as error:
         raise ImportError(
-            "skimgdist.plotting needs matplotlib. Install it with "
-            "pip install 'skimgdist[examples]' (or pip install matplotlib)."
+            'skimgdist.plotting needs matplotlib: install it with pip install "skimgdist[examples]"'
         ) from error
     return plt
+
+
+def plot_comparison(image_a, image_b, distances, *, image_shape=None, labels=("A", "B"),
+                    title=None):
+    """Draw two images, the difference of their light, and the distances between them.
+
+    Three image panels (A, B, and A - B after scaling each image to unit mass, in a
+    diverging colour map centred on zero) above a horizontal bar chart with one bar per
+    distance, its value written beside it.  The bar axis is logarithmic when the
+    positive distances span more than two decades.
+
+    Parameters
+    ----------
+    image_a, image_b : array-like of shape (height, width) or (n_pixels,)
+        The two images: non-negative light with positive total mass.
+    distances : mapping of str to float or None
+        Distance name to value, in the order to draw; ``None`` marks a distance that
+        was not computed (drawn as an empty bar labelled "skipped").
+    image_shape : tuple of two int, default=None
+        ``(height, width)`` of flattened images; taken from 2-D images, inferred as
+        square otherwise.
+    labels : tuple of two str, default=("A", "B")
+        Names of the two images in the panel titles.
+    title : str, default=None
+        Title of the whole figure.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+        The figure drawn: three image panels with colour bars above the bar chart.
+
+    Raises
+    ------
+    ImportError
+        If matplotlib is not installed.
+    ValueError
+        If the images differ in size or are not distributions of light, or if
+        ``distances`` is empty.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skimgdist import sliced_wasserstein, total_variation
+    >>> from skimgdist.plotting import plot_comparison
+    >>> rows, columns = np.indices((32, 32))
+    >>> a = np.exp(-((rows - 12) ** 2 + (columns - 10) ** 2) / 8.0)
+    >>> b = np.exp(-((rows - 12) ** 2 + (columns - 20) ** 2) / 8.0)
+    >>> figure = plot_comparison(a, b, {
+    ...     "sliced_wasserstein": sliced_wasserstein(a.ravel(), b.ravel()),
+    ...     "total_variation": total_variation(a.ravel(), b.ravel()),
+    ... })
+    >>> len(figure.axes)  # three images, their colour bars, the bar chart
+    7
+    """
+    if not isinstance(distances, Mapping) or not distances:
+        raise ValueError("distances must be a non-empty mapping of distance name to value, "
+                         "for example {'sliced_wasserstein': 3.2}")
+    a, b = np.asarray(image_a), np.asarray(image_b)
+    if a.shape != b.shape:
+        raise ValueError(f"the two images differ in shape: {a.shape} and {b.shape}; resize "
+                         f"one of them (skimgdist.io.resize_image) first")
+    if image_shape is None and a.ndim == 2:
+        image_shape = a.shape
+    X, shape = check_images(np.stack([a.ravel(), b.ravel()]), image_shape=image_shape,
+                            name="the images")
+    plt = _pyplot()
+
+    figure = plt.figure(figsize=(10, 6.5), layout="constrained")
+    top, bottom = figure.subfigures(2, 1, height_ratios=[1.1, 1])
+    image_axes = top.subplots(1, 3)
+    first, second = X.reshape(2, *shape)
+    for ax, image, name in zip(image_axes, (first, second), labels, strict=False):
+        shown = ax.imshow(image, cmap="magma")
+        ax.set_title(f"{name} ({shape[0]}x{shape[1]})")
+        top.colorbar(shown, ax=ax, shrink=0.8)
+    difference = (to_unit_mass(X[:1]) - to_unit_mass(X[1:])).reshape(shape)
+    limit = float(np.abs(difference).max()) or 1.0
+    shown = image_axes[2].imshow(difference, cmap="RdBu_r", vmin=-limit, vmax=limit)
+    image_axes[2].set_title(f"{labels[0]} - {labels[1]} (unit mass each)")
+    top.colorbar(shown, ax=image_axes[2], shrink=0.8)
+    for ax in image_axes:
+        ax.set_xticks([])
+        ax.set_yticks([])
+
+    ax = bottom.subplots()
+    names = list(distances)
+    values = np.array([np.nan if distances[n] is None else float(distances[n]) for n in names])
+    positions = np.arange(len(names))
+    ax.barh(positions, np.nan_to_num(values), color="tab:blue")
+    ax.set_yticks(positions, names, fontsize=8)
+    ax.invert_yaxis()
+    positive = values[np.isfinite(values) & (values > 0)]
+    if positive.size and positive.max() > 100 * positive.min():
+        ax.set_xscale("log")
+    for position, value in zip(positions, values, strict=True):
+        if np.isfinite(value) and value > 0:
+            ax.annotate(f" {value:.4g}", (value, position), va="center", fontsize=8)
+        else:  # a bar of length 0 (or none): write beside the axis instead
+            ax.annotate("skipped" if np.isnan(value) else f"{value:.4g}", (0, position),
+                        xycoords=("axes fraction", "data"), xytext=(3, 0),
+                        textcoords="offset points", va="center", fontsize=8, color="0.3")
+    ax.set_xlabel("distance (transport distances in pixels; divergences unitless)")
+    ax.margins(x=0.15)
+    if title:
+        figure.suptitle(title)
+    return figure
+
+
+def plot_evaluation(results, *, title=None, ax=None):
+    """Draw cross-validated kNN accuracy against time per image pair, one point a distance.
+
+    Parameters
+    ----------
+    results : list of dict
+        One record per distance, as in the ``"results"`` of ``skimgdist evaluate
+        --json``: keys ``"metric"``, ``"accuracy"``, ``"seconds_per_pair"`` and
+        optionally ``"accuracy_std"`` (an error bar) and ``"preprocessing"`` (added
+        to the label unless ``"none"``).  Records whose accuracy is ``None``
+        (skipped distances) are left out.
+    title : str, default=None
+        Title of the axes.
+    ax : matplotlib.axes.Axes, default=None
+        Where to draw; a new figure when ``None``.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+        The figure drawn on; time per pair is on a log scale.
+
+    Raises
+    ------
+    ImportError
+        If matplotlib is not installed.
+    ValueError
+        If no record has an accuracy and a positive time per pair.
+
+    Examples
+    --------
+    >>> from skimgdist.plotting import plot_evaluation
+    >>> figure = plot_evaluation([
+    ...     {"metric": "sliced_wasserstein", "accuracy": 0.95, "seconds_per_pair": 2e-5},
+    ...     {"metric": "total_variation", "accuracy": 0.90, "seconds_per_pair": 1e-6},
+    ... ], title="digits")
+    >>> figure.axes[0].get_xscale()
+    'log'
+    """
+    done = [r for r in results
+            if r.get("accuracy") is not None and (r.get("seconds_per_pair") or 0) > 0]
+    if not done:
+        raise ValueError("no result has both an accuracy and a positive seconds_per_pair "
+                         "to draw; were all distances skipped?")
+    if ax is None:
+        figure, ax = _pyplot().subplots(figsize=(8, 5.5), layout="constrained")
+    else:
+        figure = ax.figure
+    crowd = {}  # labels of points that nearly coincide are stacked, not drawn on each other
+    for record in done:
+        seconds, accuracy = record["seconds_per_pair"], record["accuracy"]
+        ax.errorbar(seconds, accuracy, yerr=record.get("accuracy_std"), fmt="o", capsize=3)
+        label = record["metric"]
+        if record.get("preprocessing", "none") != "none":
+            label += f"\n[{record['preprocessing']}]"
+        place = (round(np.log10(seconds) * 2), round(accuracy * 40))
+        stacked = crowd[place] = crowd.get(place, -1) + 1
+        ax.annotate(label, (seconds, accuracy), textcoords="offset points",
+                    xytext=(5, 4 - 9 * stacked), fontsize=7)
+    ax.set_xscale("log")
+    ax.set_xlabel("time per image pair (s, log scale)")
+    ax.set_ylabel("cross-validated kNN accuracy")
+    if title:
+        ax.set_title(title, fontsize=9)
+    ax.grid(True, which="both", alpha=0.3)
+    return figure
 
 
 def flow_field(result, step=1):

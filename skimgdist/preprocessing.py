@@ -579,7 +579,7 @@ class Downscale(_ImageTransformer):
     ----------
     n_features_in_ : int
         Pixels per input image.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names seen in ``fit``, when ``X`` had string column names.
     image_shape_ : tuple of two int
         The resolved input ``(height, width)``.
@@ -659,7 +659,7 @@ class GaussianBlur(_ImageTransformer):
     ----------
     n_features_in_ : int
         Pixels per image.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names seen in ``fit``, when ``X`` had string column names.
     image_shape_ : tuple of two int
         The resolved ``(height, width)``.
@@ -731,7 +731,7 @@ class Normalize(_ImageTransformer):
     ----------
     n_features_in_ : int
         Pixels per image.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names seen in ``fit``, when ``X`` had string column names.
     image_shape_ : tuple of two int
         The resolved ``(height, width)``.

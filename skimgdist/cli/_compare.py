@@ -18,7 +18,16 @@ from ._metrics import (
     warm_up,
 )
 from ._options import add_common_arguments
-from ._output import Footnotes, Progress, StreamingTable, check_writable, to_json, write_text
+from ._output import (
+    Footnotes,
+    Progress,
+    StreamingTable,
+    check_plot_path,
+    check_writable,
+    plot_comparison,
+    to_json,
+    write_text,
+)
 from ._plans import plan
 from ._run import check_no_nan, measured_downscale, report_failures, run_distance
 
@@ -45,12 +54,16 @@ def add_parser(subparsers):
     add_common_arguments(parser, time_limit=60.0, what="stop a distance that runs longer")
     parser.add_argument("--json", nargs="?", const="-", metavar="FILE",
                         help="write the results as JSON to FILE (stdout without FILE)")
+    parser.add_argument("--plot", metavar="FILE.png",
+                        help="draw the two images, their difference and the distances "
+                             "(needs matplotlib)")
     parser.set_defaults(run=run)
     return parser
 
 
 def run(args, parser):
     check_writable(args.json, "--json")
+    check_plot_path(args.plot)
     resize, preprocessing = parse_preprocessing(args)
     specs = parse_metrics(args.metrics) if args.metrics else _default_specs()
     first, second = load_image(args.first), load_image(args.second)
@@ -87,6 +100,8 @@ def run(args, parser):
         write_text(args.json, to_json(document))
     if table is not None:
         print(notes.text(), end="")
+    if args.plot:
+        plot_comparison(X, shape, records, args.plot, f"{args.first} vs {args.second}")
     report_failures("compare", failed)
     return 1 if failed else 0
 

@@ -18,11 +18,11 @@ from ._metrics import (
 from ._options import add_common_arguments, check_memory
 from ._output import (
     Progress,
+    check_plot_path,
     check_writable,
     footnote,
     format_table,
     plot_accuracy_vs_time,
-    require_matplotlib,
     to_csv,
     to_json,
     write_text,
@@ -108,10 +108,9 @@ def add_parser(subparsers):
 
 def run(args, parser):
     _check_options(args)
-    for option, path in (("--json", args.json), ("--csv", args.csv), ("--plot", args.plot)):
+    for option, path in (("--json", args.json), ("--csv", args.csv)):
         check_writable(path, option)
-    if args.plot:
-        _check_plot_format(args.plot)
+    check_plot_path(args.plot)
     resize = parse_shape(args.resize, "--resize") if args.resize else None
     specs = parse_metrics(args.metrics) if args.metrics else [
         spec for spec in default_metrics() if spec.name not in EVALUATE_ON_REQUEST]
@@ -171,18 +170,6 @@ def _check_options(args):
                        "with --resize")
     if args.json == "-" and args.csv == "-":
         raise CLIError("--json and --csv cannot both go to stdout; give one a FILE")
-
-
-def _check_plot_format(path):
-    from pathlib import Path
-
-    plt = require_matplotlib("--plot")
-    suffix = Path(path).suffix.lower().lstrip(".")
-    supported = plt.figure().canvas.get_supported_filetypes()
-    plt.close("all")
-    if suffix not in supported:
-        raise CLIError(f"--plot {path}: unknown image format {suffix!r}; use one of "
-                       f"{', '.join(sorted(supported))}")
 
 
 def _load(args):

@@ -210,7 +210,7 @@ def require_matplotlib(option):
         import matplotlib
     except ImportError:
         raise CLIError(
-            f"{option} needs matplotlib: install it with pip install matplotlib"
+            f'{option} needs matplotlib: install it with pip install "skimgdist[examples]"'
         ) from None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -218,27 +218,40 @@ def require_matplotlib(option):
     return plt
 
 
-def plot_accuracy_vs_time(records, path, title):
-    """Scatter of kNN accuracy against time per pair (log scale), one labelled point a row."""
+def check_plot_path(path):
+    """Fail before any work when ``--plot FILE`` cannot be written or drawn."""
+    if path is None:
+        return
+    check_writable(path, "--plot")
     plt = require_matplotlib("--plot")
-    done = [r for r in records if r["accuracy"] is not None]
-    fig, ax = plt.subplots(figsize=(8, 5.5), layout="constrained")
-    for record in done:
-        seconds = record["seconds_per_pair"]
-        ax.errorbar(seconds, record["accuracy"], yerr=record["accuracy_std"], fmt="o",
-                    capsize=3)
-        label = record["metric"]
-        if record["preprocessing"] != "none":
-            label += f"\n[{record['preprocessing']}]"
-        ax.annotate(label, (seconds, record["accuracy"]), textcoords="offset points",
-                    xytext=(5, 4), fontsize=7)
-    ax.set_xscale("log")
-    ax.set_xlabel("time per image pair (s, log scale)")
-    ax.set_ylabel("cross-validated kNN accuracy")
-    ax.set_title(title, fontsize=9)
-    ax.grid(True, which="both", alpha=0.3)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    suffix = Path(path).suffix.lower().lstrip(".")
+    supported = plt.figure().canvas.get_supported_filetypes()
+    plt.close("all")
+    if suffix not in supported:
+        raise CLIError(f"--plot {path}: unknown image format {suffix!r}; use one of "
+                       f"{', '.join(sorted(supported))}")
+
+
+def plot_accuracy_vs_time(records, path, title):
+    """Write :func:`skimgdist.plotting.plot_evaluation` of the records to ``path``."""
+    from ..plotting import plot_evaluation
+
+    plt = require_matplotlib("--plot")
+    figure = plot_evaluation(records, title=title)
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+def plot_comparison(X, image_shape, records, path, title):
+    """Write :func:`skimgdist.plotting.plot_comparison` of two image rows to ``path``."""
+    from .. import plotting
+
+    plt = require_matplotlib("--plot")
+    distances = {r["metric"]: r["distance"] for r in records}
+    figure = plotting.plot_comparison(X[0], X[1], distances, image_shape=image_shape,
+                                      title=title)
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
 
 
 def save_grid(path, query, neighbours, captions, *, tile=128):
