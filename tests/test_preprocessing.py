@@ -351,7 +351,7 @@ TRANSFORMS = [
 @pytest.mark.parametrize(
     ("X", "message"),
     [
-        (np.ones(16), "2D array|2-D array"),
+        (np.ones(16), "2D array|2-D array|one flattened image per row"),
         (np.ones((0, 16)), "0 sample|empty"),
         (np.ones((2, 0)), "0 feature|empty"),
         (np.full((2, 16), np.nan), "NaN"),
