@@ -6,6 +6,7 @@ forms that plug into every scikit-learn tool.
 """
 
 from . import metrics
+from ._config import clear_caches, config_context, get_config, set_config
 from .metrics import *  # noqa: F403  (the public distances, listed in metrics.__all__)
 from .neighbors import ImageIndex
 from .pairwise import ImageDistances, image_kernel, pairwise_distances
@@ -20,6 +21,10 @@ __all__ = [
     "ImageDistances",
     "ImageIndex",
     "Normalize",
+    "clear_caches",
+    "config_context",
+    "get_config",
+    "set_config",
     "__version__",
     "image_kernel",
     "pairwise_distances",

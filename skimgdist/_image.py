@@ -15,12 +15,13 @@ this module writes into the arrays it is given.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 from numbers import Integral, Real
 
 import numpy as np
 from scipy.sparse import issparse
 from sklearn.utils import check_array
+
+from ._config import geometry_cache
 
 __all__ = [
     "as_images",
@@ -218,7 +219,7 @@ def pixel_coordinates(image_shape, pixel_size=1.0):
     return _cached_coordinates(shape, float(size[0]), float(size[1]))
 
 
-@lru_cache(maxsize=32)
+@geometry_cache
 def _cached_coordinates(image_shape, row_size, column_size):
     rows, columns = np.indices(image_shape, dtype=float)
     coordinates = np.column_stack([rows.ravel() * row_size, columns.ravel() * column_size])

@@ -25,7 +25,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from joblib import effective_n_jobs
-from sklearn import config_context, get_config
+from sklearn import config_context
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -38,6 +38,7 @@ from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._config import working_memory_bytes
 from .metrics import ImageMetric, available_metrics, get_metric
 
 __all__ = ["ImageDistances", "image_kernel", "pairwise_distances"]
@@ -253,7 +254,7 @@ def _compute_block(metric, X, Y, shape, key, reduce):
 
 def _block_rows(n_x, n_y, n_workers, triangle, progress):
     """Rows per block: within ``working_memory``, and enough blocks to share out."""
-    budget = _working_memory_bytes()
+    budget = working_memory_bytes()
     rows = max(1, min(n_x, budget // (8 * n_y)))
     wanted = max(_BLOCKS_PER_JOB * n_workers if n_workers > 1 else 1,
                  _PROGRESS_BLOCKS if progress else 1)
@@ -263,11 +264,6 @@ def _block_rows(n_x, n_y, n_workers, triangle, progress):
     if wanted > 1:
         rows = min(rows, max(_MIN_BLOCK_ROWS, math.ceil(n_x / wanted)))
     return rows
-
-
-def _working_memory_bytes():
-    """scikit-learn's ``working_memory`` budget, in bytes."""
-    return int(get_config()["working_memory"] * 2**20)
 
 
 def _block_size(i, j, rows, n_x, n_y):

@@ -14,7 +14,6 @@ transformer (:class:`Downscale`, :class:`GaussianBlur`, :class:`Normalize`) for
 
 from __future__ import annotations
 
-from functools import lru_cache
 from numbers import Integral, Real
 
 import numpy as np
@@ -23,6 +22,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
+from ._config import geometry_cache
 from ._image import as_images, as_rows, check_images
 
 __all__ = [
@@ -86,7 +86,7 @@ def _output_shape(image_shape, factor, output_shape):
     return shape, blocks
 
 
-@lru_cache(maxsize=64)
+@geometry_cache
 def _pooling_plan(n_in, n_out, block):
     r"""How one axis of ``n_in`` pixels is summed into ``n_out`` pixels; cached, read-only.
 

@@ -22,11 +22,11 @@ from numbers import Real
 
 import numpy as np
 from scipy.spatial.distance import cdist, pdist, squareform
-from sklearn import get_config
 from sklearn.metrics.pairwise import additive_chi2_kernel
 from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._config import working_memory_bytes
 from ..preprocessing import gaussian_blur
 from ._base import ImageMetric, function_form_of
 
@@ -71,7 +71,7 @@ def _blockwise(pair_sums, n_x, n_y, n_pixels, *, symmetric, n_temporaries):
     ``symmetric=True`` (``Y`` is ``X``) only blocks on or above the diagonal are computed
     and mirrored.
     """
-    budget = min(get_config()["working_memory"], _BLOCK_MIB) * 2**20
+    budget = working_memory_bytes(cap_mib=_BLOCK_MIB)
     side = max(1, math.isqrt(int(budget // (8 * n_pixels * n_temporaries))))
     out = np.empty((n_x, n_y))
     for rows_x in gen_batches(n_x, side):

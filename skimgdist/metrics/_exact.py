@@ -18,15 +18,14 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from functools import lru_cache
 from numbers import Integral, Real
 
 import numpy as np
 import ot
 from scipy.spatial.distance import cdist
-from sklearn import get_config
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._config import geometry_cache, working_memory_bytes
 from .._image import check_pixel_size, pixel_coordinates
 from ._base import ImageMetric, function_form_of
 from ._grid_flow import (
@@ -357,7 +356,7 @@ def _grid_refusal(metric, p, square_pixels):
 
 def _check_dense_memory(n_pixels, memory_limit, metric):
     """Refuse, before allocating, a dense problem beyond the memory budget."""
-    limit_mb = get_config()["working_memory"] if memory_limit is None else memory_limit
+    limit_mb = working_memory_bytes() / 2**20 if memory_limit is None else memory_limit
     needed_mb = 16 * n_pixels**2 / 2**20  # the cost matrix and POT's transport plan
     if needed_mb <= limit_mb:
         return
@@ -396,7 +395,7 @@ def _check_resolution(image_shape, metric, p, pixel_size):
         )
 
 
-@lru_cache(maxsize=2)
+@geometry_cache
 def _dense_cost(image_shape, metric, p, pixel_size):
     """Cost matrix ``(d / d_max)^p`` (at most 1: POT's tolerances are absolute) and ``d_max``."""
     coordinates = pixel_coordinates(image_shape, pixel_size)

@@ -28,11 +28,12 @@ installed, and by SciPy's HiGHS otherwise.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
+
+from .._config import compiled_kernel, geometry_cache
 
 MAX_NEIGHBORHOOD = 16
 _REDUCED_COST_TOLERANCE = 1e-11
@@ -135,7 +136,7 @@ def _directions_and_costs(ground_metric, neighborhood):
     return directions, np.hypot(directions[:, 0], directions[:, 1])
 
 
-@lru_cache(maxsize=8)
+@geometry_cache
 def grid_arcs(image_shape, ground_metric, neighborhood=1):
     """Arcs of the grid graph for a ground metric, in pixel units (cached, read-only).
 
@@ -183,7 +184,7 @@ def grid_arcs(image_shape, ground_metric, neighborhood=1):
     return arcs
 
 
-@lru_cache(maxsize=8)
+@geometry_cache
 def _comb_tree(image_shape, ground_metric, neighborhood):
     """A spanning tree of grid arcs to start the network simplex from (cached per shape).
 
@@ -216,7 +217,7 @@ def _comb_tree(image_shape, ground_metric, neighborhood):
     return tree
 
 
-@lru_cache(maxsize=4)
+@geometry_cache
 def _incidence(image_shape, ground_metric, neighborhood):
     tails, heads, _ = grid_arcs(image_shape, ground_metric, neighborhood)
     n_arcs = len(tails)
@@ -232,7 +233,7 @@ def _network_simplex():
         from ._network_simplex import network_simplex
     except ImportError:
         return None
-    return network_simplex
+    return compiled_kernel(network_simplex)
 
 
 def exact_euclidean_flow(supply, image_shape, seed_neighborhood=2):
@@ -300,7 +301,8 @@ def resolve_solver(solver):
         return "network_simplex" if _network_simplex() is not None else "highs"
     if solver == "network_simplex" and _network_simplex() is None:
         raise ValueError(
-            "solver='network_simplex' needs numba, which is not installed. Install it with "
+            "solver='network_simplex' needs numba, which is not installed (or switched off "
+            "by skimgdist.config_context(compiled_kernels=False)). Install it with "
             "pip install 'skimgdist[fast]', or use solver='highs' (SciPy, always available)."
         )
     return solver

@@ -21,15 +21,14 @@ the amount of work.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from numbers import Integral, Real
 
 import numpy as np
 from scipy.spatial.distance import cdist, pdist, squareform
-from sklearn import get_config
 from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._config import compiled_kernel, geometry_cache, working_memory_bytes
 from .._image import check_pixel_size, pixel_coordinates
 from . import _sliced_kernels
 from ._base import ImageMetric, function_form_of
@@ -87,7 +86,7 @@ def _directions(projections, n_projections, random_state):
     return directions / norms[:, np.newaxis]
 
 
-@lru_cache(maxsize=16)
+@geometry_cache
 def _sort_orders(image_shape, directions_bytes, row_size, column_size):
     """Per direction, the order of the pixels along it: uint32 ``(n_directions, n_pixels)``.
 
@@ -103,7 +102,7 @@ def _sort_orders(image_shape, directions_bytes, row_size, column_size):
     n_pixels = coordinates.shape[0]
     index_type = np.uint32 if n_pixels <= np.iinfo(np.uint32).max else np.uint64
     order = np.empty((len(directions), n_pixels), dtype=index_type)
-    grid_order = _sliced_kernels.grid_order
+    grid_order = compiled_kernel(_sliced_kernels.grid_order)
     for d in range(len(directions)):  # one direction at a time keeps the peak memory low
         if grid_order is None or not grid_order(coordinates, *image_shape, *directions[d],
                                                 row_size, column_size, order[d]):
@@ -156,11 +155,12 @@ class _DirectionBlock:
         appended up to a multiple of ``row_multiple`` rows.
         """
         n_rows = -(-len(X) // row_multiple) * row_multiple
-        if _sliced_kernels.image_cdfs is not None:
+        kernel = compiled_kernel(_sliced_kernels.image_cdfs)
+        if kernel is not None:
             out = np.empty((n_rows, len(self.positions)))
             out[len(X):] = 0.0
             weights = np.ones(len(self.positions)) if weights is None else weights
-            _sliced_kernels.image_cdfs(X, self.order, self.distinct, weights, out)
+            kernel(X, self.order, self.distinct, weights, out)
             return out
         n_block, n_pixels = self.order.shape
         cumulative = X[:, self.order.ravel()].reshape(len(X), n_block, n_pixels)
@@ -186,7 +186,7 @@ def _costs_p1(X, Y, block, reduce):
     symmetric = Y is None
     bounds = [(0, len(block.positions))] if reduce == "sum" else list(
         zip(block.offsets[:-1], block.offsets[1:], strict=True))
-    kernel = _sliced_kernels.cityblock_costs
+    kernel = compiled_kernel(_sliced_kernels.cityblock_costs)
     GX = block.cdfs(X, block.gaps, row_multiple=1 if kernel is None else 4)
     GY = GX if symmetric else block.cdfs(Y, block.gaps, row_multiple=1 if kernel is None else 4)
     result = None
@@ -208,10 +208,11 @@ def _costs_p1(X, Y, block, reduce):
 
 def _costs_merge(FX, FY, block, p, reduce, symmetric):
     """Sum (or max) over the block's directions of ``W_p^p`` between every pair of rows."""
-    if _sliced_kernels.merge_costs is not None:
+    kernel = compiled_kernel(_sliced_kernels.merge_costs)
+    if kernel is not None:
         out = np.zeros((len(FX), len(FY)))
-        _sliced_kernels.merge_costs(FX, FY, block.positions, block.offsets, float(p),
-                                    reduce == "max", symmetric, out)
+        kernel(FX, FY, block.positions, block.offsets, float(p), reduce == "max", symmetric,
+               out)
         if symmetric:
             upper = np.triu_indices(len(FX), 1)
             out[upper[1], upper[0]] = out[upper]
@@ -280,7 +281,7 @@ def _working_bytes():
     Blocks beyond a few tens of MiB make nothing faster, and a small cap keeps the
     peak memory of a single pair of large images low.
     """
-    return int(min(get_config()["working_memory"], 32) * 2**20)
+    return working_memory_bytes(cap_mib=32)
 
 
 class _SlicedBase(ImageMetric):
@@ -335,10 +336,11 @@ class _SlicedBase(ImageMetric):
         coordinates = pixel_coordinates(image_shape, size)
         symmetric = Y is None
         Y = X if symmetric else Y
-        if _sliced_kernels.pair_cost is not None and len(X) == len(Y) == 1 and not symmetric:
+        pair_cost = compiled_kernel(_sliced_kernels.pair_cost)
+        if pair_cost is not None and len(X) == len(Y) == 1 and not symmetric:
             # The per-pair route: no per-image arrays to share, so the compiled
             # kernel works from the two images directly (no NumPy temporaries).
-            cost = _sliced_kernels.pair_cost(X[0], Y[0], order, coordinates, directions,
+            cost = pair_cost(X[0], Y[0], order, coordinates, directions,
                                              float(self.p), self._reduce == "max")
             return self._finish(np.array([[cost]]), len(directions))
         n_directions, n_pixels = order.shape
