@@ -44,6 +44,8 @@ _threadlocal = threading.local()
 
 # The caches keep at most this fraction of scikit-learn's working_memory.
 _CACHE_SHARE = 0.25
+# check_allocation never refuses an array this small, whatever the working_memory.
+_ALWAYS_ALLOWED_BYTES = 64 * 2**20
 
 
 def _local_config():
@@ -176,7 +178,9 @@ def check_allocation(n_bytes, what, alternatives):
     Raises
     ------
     ValueError
-        If ``n_bytes`` exceeds ``sklearn.get_config()["working_memory"]``.
+        If ``n_bytes`` exceeds ``sklearn.get_config()["working_memory"]``.  Arrays of
+        up to 64 MiB are always allowed: a small ``working_memory`` asks for small
+        blocks, not for refusing small problems.
 
     Examples
     --------
@@ -186,7 +190,7 @@ def check_allocation(n_bytes, what, alternatives):
     ...
     ValueError: the test array would need about 953,674,316 MiB, beyond the memory budget ...
     """
-    budget = working_memory_bytes()
+    budget = max(working_memory_bytes(), _ALWAYS_ALLOWED_BYTES)
     if n_bytes > budget:
         raise ValueError(
             f"{what} would need about {n_bytes / 2**20:,.0f} MiB, beyond the memory budget "

@@ -170,10 +170,12 @@ def check_pixel_size(pixel_size):
     size = np.asarray(pixel_size, dtype=float) if _is_numeric(pixel_size) else None
     if size is not None and size.ndim == 0:
         size = np.repeat(size, 2)
-    if size is None or size.shape != (2,) or not np.all(np.isfinite(size)) or np.any(size <= 0):
+    if (size is None or size.shape != (2,) or not np.all(np.isfinite(size))
+            or np.any(size < np.finfo(float).tiny)):
         raise ValueError(
             f"pixel_size must be a positive finite number or a pair (row_size, column_size), "
-            f"got {pixel_size!r}."
+            f"between {np.finfo(float).tiny:.3g} and {np.finfo(float).max:.3g} (the normal "
+            f"float64 range), got {pixel_size!r}."
         )
     return size
 
@@ -415,15 +417,7 @@ def _as_float_array(X, name, single):
     if issparse(X):
         raise ValueError(f"{name} is a sparse matrix; image distances need dense pixels: "
                          f"pass {name}.toarray().")
-    if hasattr(X, "dtype") and np.issubdtype(np.asarray(X).dtype, np.complexfloating):
-        raise ValueError(f"{name} is complex; images must hold real pixel values.")
-    try:
-        array = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise ValueError(
-            f"{name} must be a numeric array of pixel values; converting it to float "
-            f"failed: {error}"
-        ) from None
+    array = _real_pixels(X, name)
     if single:
         if array.ndim == 2 and array.shape[0] == 1:
             array = array[0]
@@ -446,6 +440,49 @@ def _as_float_array(X, name, single):
         )
     return check_array(array, dtype=np.float64, order="C", ensure_all_finite=False,
                        input_name=name)
+
+
+class PixelTypeError(TypeError, ValueError):
+    """Pixels that are not real numbers (strings, bytes, dates, complex, other objects).
+
+    A ``TypeError`` that is also a ``ValueError``, as scikit-learn's validation
+    raises ``ValueError`` for such input.
+    """
+
+
+def _real_pixels(X, name):
+    """``X`` as float64, refusing whatever is not a real number (never converted silently)."""
+    try:
+        array = np.asarray(X)
+    except ValueError as error:  # ragged nested lists
+        raise ValueError(f"{name} must be a rectangular array of pixel values: {error}") from None
+    kind = array.dtype.kind
+    if kind == "c":
+        raise PixelTypeError(
+            f"{name} is complex; images must hold real pixel values. Pass np.abs({name}) or "
+            f"{name}.real if that is what you mean.")
+    if kind in "OV":
+        offenders = [v for v in array.flat
+                     if not isinstance(v, (Real, np.bool_)) or isinstance(v, np.timedelta64)]
+        if offenders:
+            offender = offenders[0]
+            raise PixelTypeError(
+                f"{name} must hold real numbers as pixel values, but it holds "
+                f"{type(offender).__name__} {offender!r}. Convert it to a numeric array first.")
+    elif kind not in "biuf":
+        raise PixelTypeError(
+            f"{name} has dtype {array.dtype} ({_KIND_NAMES.get(kind, 'not numbers')}); images "
+            f"must hold real pixel values. Convert it to a numeric array first, for example "
+            f"with np.asarray({name}, dtype=float) if the values are numbers written as text.")
+    try:
+        return np.asarray(array, dtype=np.float64)
+    except OverflowError:
+        raise ValueError(
+            f"{name} holds an integer beyond the float64 range (about 1.8e308); scale the "
+            f"image down first.") from None
+
+
+_KIND_NAMES = {"U": "strings", "S": "bytes", "M": "dates and times", "m": "time differences"}
 
 
 def _first_offender(mask):

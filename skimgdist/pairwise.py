@@ -34,6 +34,7 @@ from sklearn.base import (
 )
 from sklearn.metrics import pairwise_distances as _sklearn_pairwise_distances
 from sklearn.metrics import pairwise_distances_chunked
+from sklearn.metrics.pairwise import _VALID_METRICS as _SKLEARN_METRICS
 from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -63,8 +64,17 @@ def _resolve_metric(metric, params):
     Names from :func:`~skimgdist.metrics.available_metrics`, skimgdist functions,
     metric classes and instances resolve (with ``params``); anything else
     (``"euclidean"``, ``"precomputed"``, a user's function) is left to scikit-learn.
+    A name neither knows is refused here, before any work.
     """
-    return get_metric(metric, **params) if _is_image_metric(metric) else None
+    if _is_image_metric(metric):
+        return get_metric(metric, **params)
+    if isinstance(metric, str) and metric not in (*_SKLEARN_METRICS, "precomputed"):
+        raise ValueError(
+            f"Unknown metric {metric!r}. skimgdist metrics: {', '.join(available_metrics())}; "
+            f"scikit-learn metrics: {', '.join(_SKLEARN_METRICS)}; or 'precomputed', or a "
+            f"callable."
+        )
+    return None
 
 
 def _is_image_metric(metric):
@@ -77,16 +87,8 @@ def _is_image_metric(metric):
 
 
 def _foreign_pairwise_distances(X, Y, metric, n_jobs, params):
-    """scikit-learn's ``pairwise_distances``; its unknown-metric error also lists skimgdist's."""
-    try:
-        return _sklearn_pairwise_distances(X, Y, metric=metric, n_jobs=n_jobs, **params)
-    except ValueError as error:
-        if not (isinstance(metric, str) and metric in str(error)):
-            raise
-        # An unknown name: scikit-learn lists its metrics, add skimgdist's.
-        raise type(error)(
-            f"{error} skimgdist metrics: {', '.join(available_metrics()) or 'none'}."
-        ) from None
+    """scikit-learn's ``pairwise_distances`` for a metric from outside skimgdist."""
+    return _sklearn_pairwise_distances(X, Y, metric=metric, n_jobs=n_jobs, **params)
 
 
 @validate_params(
@@ -209,10 +211,12 @@ def _distance_blocks(metric, X, Y, shape, *, n_jobs=None, working_memory=None, p
 
         def job(i, j):
             first = X[i:i + rows]
+            # A one-row block has no triangle to save: it goes as an (X, Y) pair, which
+            # every metric supports, rather than as X alone.
             if j is None:
-                second = Y if Y is not None else (None if len(first) == n_x else X)
+                second = Y if Y is not None else (None if len(first) == n_x > 1 else X)
             else:
-                second = None if i == j else X[j:j + rows]
+                second = None if i == j and len(first) > 1 else X[j:j + rows]
             return delayed(_compute_block)(metric, first, second, shape, (i, j), reduce)
 
         bar = _Progress(sum(_block_size(i, j, rows, n_x, n_y) for i, j in tasks), progress)
@@ -404,11 +408,11 @@ class _ImageGallery(BaseEstimator):
         self.working_memory = working_memory
 
     def _fit_images(self, X):
+        params = {} if self.metric_params is None else self.metric_params
+        metric = _resolve_metric(self.metric, params)
         # skimgdist metrics check finiteness themselves, with image-specific messages.
         X = validate_data(self, X, dtype=np.float64,
                           ensure_all_finite=not _is_image_metric(self.metric))
-        params = {} if self.metric_params is None else self.metric_params
-        metric = _resolve_metric(self.metric, params)
         if metric is None:
             self.metric_, self.image_shape_ = self.metric, None
             self.images_ = X

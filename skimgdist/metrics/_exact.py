@@ -16,6 +16,7 @@ approximation only when the user asked for one (``neighborhood`` or ``tolerance`
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
 from numbers import Integral, Real
@@ -305,8 +306,12 @@ class Wasserstein(ImageMetric):
                 f"neighborhood and tolerance ask for the euclidean grid bound, which the dense "
                 f"method does not compute{reason}. Remove them to get the exact dense value."
             )
+        # The dense cost works in a power-of-two unit near the pixel size (exact scaling),
+        # so that squared coordinates cannot overflow or underflow at any pixel_size.
+        unit = 2.0 ** round(math.log2(size.max()))
         plan = {"method": method, "metric": metric, "p": p, "shape": image_shape,
-                "bound": 0.0, "pixel_size": (float(size[0]), float(size[1]))}
+                "bound": 0.0, "pixel_size": (float(size[0] / unit), float(size[1] / unit)),
+                "unit": unit}
         if method == "grid":
             if not grid_ok:
                 raise ValueError(_grid_refusal(metric, p, square_pixels))
@@ -422,7 +427,7 @@ def _emd(a, b, plan, return_plan=False):
         result, log = solve(a, b, cost_matrix, numItermax=_EMD_MAX_ITER, log=True)
     if log["result_code"] != 1:
         raise RuntimeError(f"POT's network simplex did not reach the optimum: {log['warning']}")
-    distance = farthest * float(log["cost"]) ** (1.0 / plan["p"])
+    distance = plan["unit"] * farthest * float(log["cost"]) ** (1.0 / plan["p"])
     return (result if return_plan else None), distance
 
 

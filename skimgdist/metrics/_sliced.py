@@ -21,6 +21,7 @@ the amount of work.
 
 from __future__ import annotations
 
+import math
 from numbers import Integral, Real
 
 import numpy as np
@@ -28,7 +29,7 @@ from scipy.spatial.distance import cdist, pdist, squareform
 from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._config import compiled_kernel, geometry_cache, working_memory_bytes
+from .._config import check_allocation, compiled_kernel, geometry_cache, working_memory_bytes
 from .._image import check_pixel_size, pixel_coordinates
 from . import _sliced_kernels
 from ._base import ImageMetric, function_form_of
@@ -42,6 +43,8 @@ __all__ = [
 
 _DEFAULT_N_PROJECTIONS = 50
 _UNIT_NORM_TOLERANCE = 1e-6
+# |displacement|^p below 1e-300 (in units of the image diagonal) is too close to underflow.
+_SMALLEST_DECADE = 300
 
 
 def _directions(projections, n_projections, random_state):
@@ -275,6 +278,35 @@ def _power(values, p):
     return values**p
 
 
+def _length_unit(image_shape, pixel_size, p):
+    """The power of two at or above the image diagonal, the length unit of the computation.
+
+    In that unit every displacement is at most 1, so ``|displacement|^p`` cannot
+    overflow at any ``p`` or ``pixel_size``, and scaling by a power of two is exact.
+    A ``p`` so large that a one-pixel displacement would underflow to 0 is refused.
+    """
+    extent = (np.asarray(image_shape) - 1) * pixel_size
+    diagonal = float(np.hypot(*extent))
+    if not np.isfinite(diagonal):
+        raise ValueError(
+            f"pixel_size={pixel_size.tolist()} makes the {image_shape[0]}x{image_shape[1]} "
+            f"image wider than the float64 range; use a smaller pixel_size (a different "
+            f"unit of length).")
+    if diagonal == 0.0:  # a single pixel: every distance is 0
+        return 1.0
+    unit = 2.0 ** math.ceil(math.log2(diagonal))
+    finest = float(pixel_size[extent > 0].min())
+    decades = math.log10(unit / finest)
+    if p * decades > _SMALLEST_DECADE:
+        raise ValueError(
+            f"p={p:g} is too large for {image_shape[0]}x{image_shape[1]} images with "
+            f"pixel_size={pixel_size.tolist()}: a one-pixel displacement to the power p would "
+            f"fall below the float64 range and the distance would round to 0. Use "
+            f"p <= {math.floor(_SMALLEST_DECADE / decades)} here (W_p changes little beyond: it "
+            f"tends to the largest displacement), or downscale the images.")
+    return unit
+
+
 def _working_bytes():
     """Memory budget for temporaries: scikit-learn's ``working_memory``, at most 32 MiB.
 
@@ -330,7 +362,14 @@ class _SlicedBase(ImageMetric):
     def _pairwise_validated(self, X, Y, image_shape):
         directions = np.ascontiguousarray(
             _directions(self.projections, self.n_projections, self.random_state))
-        size = check_pixel_size(self.pixel_size)
+        unit = _length_unit(image_shape, check_pixel_size(self.pixel_size), self.p)
+        size = check_pixel_size(self.pixel_size) / unit
+        check_allocation(
+            4 * len(directions) * image_shape[0] * image_shape[1],
+            f"the pixel orders of {len(directions)} directions on {image_shape[0]}x"
+            f"{image_shape[1]} images",
+            "Use fewer directions (n_projections), or shrink the images with "
+            "skimgdist.Downscale.")
         order = _sort_orders(tuple(image_shape), directions.tobytes(), float(size[0]),
                              float(size[1]))
         coordinates = pixel_coordinates(image_shape, size)
@@ -342,7 +381,7 @@ class _SlicedBase(ImageMetric):
             # kernel works from the two images directly (no NumPy temporaries).
             cost = pair_cost(X[0], Y[0], order, coordinates, directions,
                                              float(self.p), self._reduce == "max")
-            return self._finish(np.array([[cost]]), len(directions))
+            return unit * self._finish(np.array([[cost]]), len(directions))
         n_directions, n_pixels = order.shape
         # Per direction: the CDFs of all images plus as much again in temporaries,
         # and the support (positions, gaps, indices).
@@ -359,7 +398,7 @@ class _SlicedBase(ImageMetric):
                 FY = FX if symmetric else block.cdfs(Y)
                 cost = _costs_merge(FX, FY, block, self.p, self._reduce, symmetric)
             total = total + cost if self._reduce == "sum" else np.maximum(total, cost)
-        return self._finish(total, n_directions)
+        return unit * self._finish(total, n_directions)
 
     def _finish(self, total, n_directions):
         """From the sum (or max) over directions of ``W_p^p`` to the distance."""
