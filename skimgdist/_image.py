@@ -20,6 +20,7 @@ from numbers import Integral, Real
 import numpy as np
 from scipy.sparse import issparse
 from sklearn.utils import check_array
+from sklearn.utils._param_validation import Interval
 
 from ._config import geometry_cache
 
@@ -34,6 +35,12 @@ __all__ = [
     "resolve_image_shape",
     "to_unit_mass",
 ]
+
+
+# Parameter constraints (scikit-learn's _param_validation) of the parameters every
+# image function and estimator shares; declared here once.
+IMAGE_SHAPE_CONSTRAINT = [tuple, list, None]
+PIXEL_SIZE_CONSTRAINT = [Interval(Real, 0, None, closed="neither"), "array-like"]
 
 
 def resolve_image_shape(n_features, image_shape=None):

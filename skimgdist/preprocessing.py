@@ -22,8 +22,8 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
-from ._config import geometry_cache
-from ._image import as_images, as_rows, check_images
+from ._config import check_allocation, geometry_cache
+from ._image import IMAGE_SHAPE_CONSTRAINT, as_images, as_rows, check_images
 
 __all__ = [
     "Downscale",
@@ -158,7 +158,7 @@ def _downscale_validated(X, image_shape, output_shape, blocks, reduce):
 @validate_params(
     {
         "X": ["array-like"],
-        "image_shape": [tuple, list, None],
+        "image_shape": IMAGE_SHAPE_CONSTRAINT,
         "factor": [Interval(Integral, 1, None, closed="left"), tuple, list, None],
         "output_shape": [tuple, list, None],
         "reduce": [StrOptions({"sum", "mean"})],
@@ -251,7 +251,7 @@ def downscale(X, *, image_shape=None, factor=None, output_shape=None, reduce="su
     {
         "X": ["array-like"],
         "sigma": [Interval(Real, 0, None, closed="left"), "array-like"],
-        "image_shape": [tuple, list, None],
+        "image_shape": IMAGE_SHAPE_CONSTRAINT,
         "mode": [StrOptions(set(_BLUR_MODES))],
         "truncate": [Interval(Real, 0, None, closed="neither")],
     },
@@ -342,6 +342,11 @@ def gaussian_blur(X, sigma, *, image_shape=None, mode="reflect", truncate=4.0):
     """
     X, shape = check_images(X, image_shape=image_shape, distribution=False)
     row_sigma, column_sigma = _per_axis(sigma, "sigma")
+    taps = sum(2 * int(float(truncate) * s + 0.5) + 1 for s in (row_sigma, column_sigma))
+    check_allocation(
+        8 * taps, f"the blur kernels for sigma={(row_sigma, column_sigma)} ({taps:,} taps)",
+        "Use a smaller sigma: beyond the image size the blur only spreads the light "
+        "almost uniformly.")
     images = ndimage.gaussian_filter(
         as_images(X, shape), sigma=(0.0, row_sigma, column_sigma), mode=mode,
         truncate=float(truncate),
@@ -367,7 +372,7 @@ _NORMS = ("l1", "max", "l2")
 @validate_params(
     {
         "X": ["array-like"],
-        "image_shape": [tuple, list, None],
+        "image_shape": IMAGE_SHAPE_CONSTRAINT,
         "norm": [StrOptions(set(_NORMS))],
         "clip_negative": ["boolean"],
         "zero_mass": [StrOptions({"error", "uniform"})],
@@ -610,7 +615,7 @@ class Downscale(_ImageTransformer):
         "factor": [Interval(Integral, 1, None, closed="left"), tuple, list, None],
         "output_shape": [tuple, list, None],
         "reduce": [StrOptions({"sum", "mean"})],
-        "image_shape": [tuple, list, None],
+        "image_shape": IMAGE_SHAPE_CONSTRAINT,
     }
 
     def __init__(self, *, factor=None, output_shape=None, reduce="sum", image_shape=None):
@@ -682,7 +687,7 @@ class GaussianBlur(_ImageTransformer):
         "sigma": [Interval(Real, 0, None, closed="left"), "array-like"],
         "mode": [StrOptions(set(_BLUR_MODES))],
         "truncate": [Interval(Real, 0, None, closed="neither")],
-        "image_shape": [tuple, list, None],
+        "image_shape": IMAGE_SHAPE_CONSTRAINT,
     }
 
     def __init__(self, *, sigma=1.0, mode="reflect", truncate=4.0, image_shape=None):
@@ -749,7 +754,7 @@ class Normalize(_ImageTransformer):
         "norm": [StrOptions(set(_NORMS))],
         "clip_negative": ["boolean"],
         "zero_mass": [StrOptions({"error", "uniform"})],
-        "image_shape": [tuple, list, None],
+        "image_shape": IMAGE_SHAPE_CONSTRAINT,
     }
 
     def __init__(self, *, norm="l1", clip_negative=False, zero_mass="error", image_shape=None):

@@ -129,11 +129,14 @@ class TotalVariation(ImageMetric):
            [1. , 0.5, 0. ]])
     """
 
-    _parameter_constraints = {"image_shape": [tuple, None], "normalize": ["boolean"]}
+    _parameter_constraints = {"normalize": ["boolean"]}
 
     def __init__(self, *, image_shape=None, normalize=True):
         self.image_shape = image_shape
         self.normalize = normalize
+
+    def _checks_distribution(self):
+        return self.normalize
 
     def _pairwise_validated(self, X, Y, image_shape):
         return 0.5 * _pairwise_cdist(X, Y, "cityblock")
@@ -224,7 +227,6 @@ class KLDivergence(ImageMetric):
     """
 
     _parameter_constraints = {
-        "image_shape": [tuple, None],
         "eps": [Interval(Real, 0, None, closed="left")],
     }
     _is_symmetric = False
@@ -331,8 +333,6 @@ class JensenShannon(ImageMetric):
            [0.2158, 0.2158, 0.    ]])
     """
 
-    _parameter_constraints = {"image_shape": [tuple, None]}
-
     def __init__(self, *, image_shape=None):
         self.image_shape = image_shape
 
@@ -429,8 +429,6 @@ class Hellinger(ImageMetric):
     0.7071
     """
 
-    _parameter_constraints = {"image_shape": [tuple, None]}
-
     def __init__(self, *, image_shape=None):
         self.image_shape = image_shape
 
@@ -508,8 +506,6 @@ class ChiSquare(ImageMetric):
            [2.        , 0.        , 0.66666667],
            [0.66666667, 0.66666667, 0.        ]])
     """
-
-    _parameter_constraints = {"image_shape": [tuple, None]}
 
     def __init__(self, *, image_shape=None):
         self.image_shape = image_shape
@@ -700,7 +696,6 @@ class FDivergence(ImageMetric):
 
     _parameter_constraints = {
         "f": [StrOptions(set(_NAMED_F)), callable],
-        "image_shape": [tuple, None],
         "slope_at_infinity": [Real, None],
     }
     _is_symmetric = False
@@ -879,7 +874,6 @@ class BlurredL2(ImageMetric):
 
     _parameter_constraints = {
         "sigma": [Interval(Real, 0, None, closed="left"), tuple],
-        "image_shape": [tuple, None],
         "mode": [StrOptions({"reflect", "wrap", "constant", "nearest", "mirror"})],
         "truncate": [Interval(Real, 0, None, closed="neither")],
         "normalize": ["boolean"],
@@ -892,6 +886,9 @@ class BlurredL2(ImageMetric):
         self.mode = mode
         self.truncate = truncate
         self.normalize = normalize
+
+    def _checks_distribution(self):
+        return self.normalize
 
     def _blur(self, X, image_shape):
         return gaussian_blur(X, self.sigma, image_shape=image_shape, mode=self.mode,

@@ -192,7 +192,6 @@ class Wasserstein(ImageMetric):
     """
 
     _parameter_constraints = {
-        "image_shape": [tuple, list, None],
         "ground_metric": [StrOptions({"euclidean", "cityblock", "chebyshev", "sqeuclidean"})],
         "p": [Interval(Real, 1, None, closed="left"), None],
         "method": [StrOptions({"auto", "dense", "grid"})],
@@ -200,7 +199,6 @@ class Wasserstein(ImageMetric):
         "tolerance": [Interval(Real, 0, 1, closed="neither"), None],
         "solver": [StrOptions({"auto", "network_simplex", "highs"})],
         "memory_limit": [Interval(Real, 0, None, closed="neither"), None],
-        "pixel_size": [Interval(Real, 0, None, closed="neither"), "array-like"],
     }
 
     def __init__(self, *, image_shape=None, ground_metric="euclidean", p=None, method="auto",

@@ -422,11 +422,9 @@ class _EntropicOT(ImageMetric):
     """Shared parameters, validation and batched solver of the Sinkhorn metrics."""
 
     _parameter_constraints = {
-        "image_shape": [tuple, None],
         "reg": [Interval(Real, 0, None, closed="neither")],
         "tol": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "pixel_size": [Interval(Real, 0, None, closed="neither"), "array-like"],
     }
 
     def __init__(self, *, image_shape=None, reg=1.0, tol=1e-4, max_iter=1000, pixel_size=1.0):

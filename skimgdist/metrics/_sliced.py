@@ -320,12 +320,10 @@ class _SlicedBase(ImageMetric):
     """Shared machinery: directions, cached geometry, chunked batched evaluation."""
 
     _parameter_constraints = {
-        "image_shape": [tuple, None],
         "n_projections": [Interval(Integral, 1, None, closed="left"), None],
         "p": [Interval(Real, 1, None, closed="left")],
         "projections": [StrOptions({"equispaced", "random"}), "array-like"],
         "random_state": [Interval(Integral, 0, 2**32 - 1, closed="both"), None],
-        "pixel_size": [Interval(Real, 0, None, closed="neither"), "array-like"],
     }
     _reduce = "sum"
 
