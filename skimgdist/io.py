@@ -25,9 +25,13 @@ Pillow decodes 48-bit (16 bits per channel) colour PNGs to 8 bits per channel;
 
 from __future__ import annotations
 
+import math
+import zipfile
 from pathlib import Path
 
 import numpy as np
+
+from ._config import check_allocation
 
 __all__ = [
     "ImageReadError",
@@ -110,14 +114,48 @@ def read_image(path):
     try:
         with Image.open(path) as image:
             image.seek(0)
+            # Image.open reads the header only: refuse a huge image before decoding it.
+            width, height = image.size
+            _check_size(path, (height, width), 8 * (len(image.getbands()) + 1))
             return _to_grayscale(image)
-    except (OSError, SyntaxError, ValueError) as error:
+    except ImageReadError:
+        raise
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise ImageReadError(f"{path} is not a readable image ({reason})") from None
 
 
+def _check_size(path, shape, bytes_per_element):
+    """Refuse, before reading, a file whose declared array would exceed the memory budget."""
+    try:
+        check_allocation(
+            math.prod(shape) * bytes_per_element,
+            f"{path} declares an array of shape {tuple(shape)}, which",
+            "Shrink the file first (crop or downscale it), or read a smaller one.")
+    except ValueError as error:
+        raise ImageReadError(str(error)) from None
+
+
+def _check_npy_header(path, stream, name=None):
+    """Check the shape and dtype an ``.npy`` header declares, before the data is read."""
+    try:
+        version = np.lib.format.read_magic(stream)
+        read_header = {(1, 0): np.lib.format.read_array_header_1_0,
+                       (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+        if read_header is None:
+            return
+        shape, _, dtype = read_header(stream)
+    except ValueError:
+        return  # not a valid header: np.load reports it
+    where = path if name is None else f"{path} (array {name})"
+    # The array and its float64 copy.
+    _check_size(where, shape, dtype.itemsize + 8)
+
+
 def _read_npy(path):
     try:
+        with open(path, "rb") as stream:
+            _check_npy_header(path, stream)
         array = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as error:
         raise ImageReadError(f"{path} is not a readable .npy array ({error})") from None
@@ -372,9 +410,17 @@ def read_npz(path):
     if not path.is_file():
         raise ImageReadError(f"{path}: no such file")
     try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                for member in archive.namelist():
+                    if member.endswith(".npy"):
+                        with archive.open(member) as stream:
+                            _check_npy_header(path, stream, member[:-4])
         with np.load(path, allow_pickle=False) as data:
             arrays = {name: data[name] for name in data.files}
-    except (OSError, ValueError) as error:
+    except ImageReadError:
+        raise
+    except (OSError, ValueError, zipfile.BadZipFile) as error:
         reason = str(error).splitlines()[0]
         raise ImageReadError(f"{path} is not a readable .npz file ({reason})") from None
     missing = [name for name in ("X", "y") if name not in arrays]

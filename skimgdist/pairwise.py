@@ -40,6 +40,7 @@ from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._config import working_memory_bytes
+from ._triangle import place_block
 from .metrics import ImageMetric, available_metrics, get_metric
 
 __all__ = ["ImageDistances", "image_kernel", "pairwise_distances"]
@@ -239,16 +240,8 @@ def _place(out, key, values):
     rows_i = slice(i, i + values.shape[0])
     if j is None:
         out[rows_i] = values
-    elif i == j:
-        # As scikit-learn: the strict upper triangle mirrored, the diagonal as computed.
-        upper = np.triu(values, 1)
-        view = out[rows_i, rows_i]
-        np.add(upper, upper.T, out=view)
-        np.fill_diagonal(view, np.diagonal(values))
     else:
-        rows_j = slice(j, j + values.shape[1])
-        out[rows_i, rows_j] = values
-        out[rows_j, rows_i] = values.T
+        place_block(out, rows_i, slice(j, j + values.shape[1]), values, symmetric=True)
 
 
 def _compute_block(metric, X, Y, shape, key, reduce):

@@ -236,3 +236,66 @@ def test_numpy_route_gives_the_compiled_numbers(metric):
     with skimgdist.config_context(compiled_kernels=False):
         numpy_route = pairwise_distances(X, metric=metric)
     np.testing.assert_allclose(numpy_route, compiled, rtol=1e-9, atol=1e-12)
+
+
+def test_huge_blur_and_bins_are_refused_before_allocating():
+    X = np.ones((2, 16))
+    with pytest.raises(ValueError, match=r"blur kernels for sigma=.*taps.*smaller sigma"):
+        skimgdist.GaussianBlur(sigma=1e9).fit_transform(X)
+    with pytest.raises(ValueError, match=r"histograms of 1,000,000,000 bins.*fewer bins"):
+        skimgdist.intensity_emd(X[0], X[1], bins=10**9, range=(0, 2))
+
+
+# --- files declaring huge arrays -----------------------------------------------------
+
+
+def _png_header(path, width, height):
+    """A PNG whose header declares ``width x height`` 8-bit gray pixels (no pixel data)."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    path.write_bytes(b"\x89PNG\r\n\x1a\n"
+                     + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b""))
+    return path
+
+
+def _npy_header(shape):
+    import io
+
+    stream = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        stream, {"descr": "<f8", "fortran_order": False, "shape": shape})
+    return stream.getvalue()
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+@pytest.mark.parametrize(("side", "message"), [(50000, "decompression bomb"),
+                                               (12000, r"shape \(12000, 12000\).*MiB")])
+def test_images_declaring_huge_sizes_are_refused_from_the_header(tmp_path, side, message):
+    pytest.importorskip("PIL")
+    path = _png_header(tmp_path / "huge.png", side, side)
+    with pytest.raises(skimgdist.io.ImageReadError, match=message):
+        skimgdist.io.read_image(path)
+
+
+def test_npz_and_npy_declaring_huge_arrays_are_refused_from_the_header(tmp_path):
+    import zipfile
+
+    import skimgdist.io
+
+    npz = tmp_path / "bomb.npz"
+    with zipfile.ZipFile(npz, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("X.npy", _npy_header((100000, 100000)))
+        archive.writestr("y.npy", _npy_header((3,)))
+    with pytest.raises(skimgdist.io.ImageReadError,
+                       match=r"array X\) declares an array of shape \(100000, 100000\)"):
+        skimgdist.io.read_npz(npz)
+    npy = tmp_path / "bomb.npy"
+    npy.write_bytes(_npy_header((100000, 100000)))
+    with pytest.raises(skimgdist.io.ImageReadError, match="152,588 MiB"):
+        skimgdist.io.read_image(npy)

@@ -27,6 +27,7 @@ from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._config import working_memory_bytes
+from .._triangle import place_block
 from ..preprocessing import gaussian_blur
 from ._base import ImageMetric, function_form_of
 
@@ -78,10 +79,7 @@ def _blockwise(pair_sums, n_x, n_y, n_pixels, *, symmetric, n_temporaries):
         for rows_y in gen_batches(n_y, side):
             if symmetric and rows_y.stop <= rows_x.start:
                 continue
-            block = pair_sums(rows_x, rows_y)
-            out[rows_x, rows_y] = block
-            if symmetric and rows_y.start != rows_x.start:
-                out[rows_y, rows_x] = block.T
+            place_block(out, rows_x, rows_y, pair_sums(rows_x, rows_y), symmetric=symmetric)
     return out
 
 

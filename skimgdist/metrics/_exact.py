@@ -28,6 +28,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._config import geometry_cache, working_memory_bytes
 from .._image import check_pixel_size, pixel_coordinates
+from .._triangle import mirror_upper
 from ._base import ImageMetric, function_form_of
 from ._grid_flow import (
     MAX_NEIGHBORHOOD,
@@ -220,8 +221,8 @@ class Wasserstein(ImageMetric):
             distances = np.zeros((len(X), len(X)))
             for i in range(len(X)):
                 for j in range(i + 1, len(X)):
-                    distances[i, j] = distances[j, i] = self._distance(X[i], X[j], plan)
-            return distances
+                    distances[i, j] = self._distance(X[i], X[j], plan)
+            return mirror_upper(distances)
         distances = np.empty((len(X), len(Y)))
         for i in range(len(X)):
             for j in range(len(Y)):

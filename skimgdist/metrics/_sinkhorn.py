@@ -27,6 +27,7 @@ from sklearn.utils._param_validation import Interval
 
 from .._config import geometry_cache, working_memory_bytes
 from .._image import check_pixel_size
+from .._triangle import mirror_upper
 from ._base import ImageMetric, function_form_of
 from ._softmin import log_convolve
 
@@ -486,9 +487,7 @@ class _EntropicOT(ImageMetric):
     def _fill(values, left, right, shape, symmetric):
         out = np.empty(shape)
         out[left, right] = values
-        if symmetric:
-            out[right, left] = values
-        return out
+        return mirror_upper(out) if symmetric else out
 
 
 class Sinkhorn(_EntropicOT):

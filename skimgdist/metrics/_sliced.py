@@ -31,6 +31,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._config import check_allocation, compiled_kernel, geometry_cache, working_memory_bytes
 from .._image import check_pixel_size, pixel_coordinates
+from .._triangle import mirror_upper
 from . import _sliced_kernels
 from ._base import ImageMetric, function_form_of
 
@@ -204,8 +205,7 @@ def _costs_p1(X, Y, block, reduce):
         result = cost if result is None else np.maximum(result, cost)
     result = result[:len(X), :len(X) if symmetric else len(Y)]
     if kernel is not None and symmetric:
-        lower = np.tril_indices(len(X), -1)
-        result[lower] = result.T[lower]
+        mirror_upper(result)
     return result
 
 
@@ -217,8 +217,7 @@ def _costs_merge(FX, FY, block, p, reduce, symmetric):
         kernel(FX, FY, block.positions, block.offsets, float(p), reduce == "max", symmetric,
                out)
         if symmetric:
-            upper = np.triu_indices(len(FX), 1)
-            out[upper[1], upper[0]] = out[upper]
+            mirror_upper(out)
         return out
     return _numpy_merge_costs(FX, FY, block, p, reduce, symmetric)
 
@@ -244,9 +243,7 @@ def _numpy_merge_costs(FX, FY, block, p, reduce, symmetric):
                 total[pairs], cost)
     result = np.zeros((n_x, n_y))
     result[pairs_i, pairs_j] = total
-    if symmetric:
-        result[pairs_j, pairs_i] = total
-    return result
+    return mirror_upper(result) if symmetric else result
 
 
 def _merged_wasserstein_pp(a, b, positions, p):
