@@ -192,8 +192,10 @@ def check_allocation(n_bytes, what, alternatives):
     """
     budget = max(working_memory_bytes(), _ALWAYS_ALLOWED_BYTES)
     if n_bytes > budget:
+        mib = n_bytes / 2**20
         raise ValueError(
-            f"{what} would need about {n_bytes / 2**20:,.0f} MiB, beyond the memory budget "
+            f"{what} would need about {f'{mib:,.0f}' if mib < 1e12 else f'{mib:.3g}'} MiB, "
+            f"beyond the memory budget "
             f"of {budget / 2**20:,.0f} MiB (scikit-learn's working_memory). {alternatives} "
             f"If the memory is there, raise the budget with "
             f"sklearn.config_context(working_memory=<MiB>)."

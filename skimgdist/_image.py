@@ -25,7 +25,9 @@ from sklearn.utils._param_validation import Interval
 from ._config import geometry_cache
 
 __all__ = [
+    "PixelTypeError",
     "as_images",
+    "as_real_pixels",
     "as_rows",
     "check_image_pair",
     "check_images",
@@ -421,10 +423,7 @@ def to_unit_mass(X):
 
 
 def _as_float_array(X, name, single):
-    if issparse(X):
-        raise ValueError(f"{name} is a sparse matrix; image distances need dense pixels: "
-                         f"pass {name}.toarray().")
-    array = _real_pixels(X, name)
+    array = as_real_pixels(X, name)
     if single:
         if array.ndim == 2 and array.shape[0] == 1:
             array = array[0]
@@ -457,8 +456,45 @@ class PixelTypeError(TypeError, ValueError):
     """
 
 
-def _real_pixels(X, name):
-    """``X`` as float64, refusing whatever is not a real number (never converted silently)."""
+def as_real_pixels(X, name="X"):
+    """``X`` as a float64 ndarray, refusing whatever is not a real number.
+
+    Strings, bytes, dates, complex numbers and other objects are never converted
+    silently (scikit-learn's ``check_array`` would parse numeric strings and drop
+    imaginary parts); call this before it.
+
+    Parameters
+    ----------
+    X : array-like
+        Pixel values of any shape.
+    name : str, default="X"
+        How error messages refer to the input.
+
+    Returns
+    -------
+    X : ndarray, float64
+
+    Raises
+    ------
+    PixelTypeError
+        (a ``TypeError`` and a ``ValueError``) for values that are not real numbers.
+    ValueError
+        For ragged nested lists and integers beyond the float64 range.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skimgdist._image import as_real_pixels
+    >>> as_real_pixels([[1, 2]])
+    array([[1., 2.]])
+    >>> as_real_pixels(np.array(["1", "2"]))
+    Traceback (most recent call last):
+    ...
+    skimgdist._image.PixelTypeError: X has dtype <U1 (strings); images must hold real ...
+    """
+    if issparse(X):
+        raise ValueError(f"{name} is a sparse matrix; image distances need dense pixels: "
+                         f"pass {name}.toarray().")
     try:
         array = np.asarray(X)
     except ValueError as error:  # ragged nested lists

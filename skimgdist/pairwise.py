@@ -40,6 +40,7 @@ from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._config import working_memory_bytes
+from ._image import as_real_pixels
 from ._triangle import place_block
 from .metrics import ImageMetric, available_metrics, get_metric
 
@@ -404,6 +405,7 @@ class _ImageGallery(BaseEstimator):
         params = {} if self.metric_params is None else self.metric_params
         metric = _resolve_metric(self.metric, params)
         # skimgdist metrics check finiteness themselves, with image-specific messages.
+        as_real_pixels(X)
         X = validate_data(self, X, dtype=np.float64,
                           ensure_all_finite=not _is_image_metric(self.metric))
         if metric is None:
@@ -420,6 +422,7 @@ class _ImageGallery(BaseEstimator):
         """
         check_is_fitted(self)
         if X is not None:
+            as_real_pixels(X)
             X = validate_data(self, X, dtype=np.float64, reset=False,
                               ensure_all_finite=not isinstance(self.metric_, ImageMetric))
         if not isinstance(self.metric_, ImageMetric):

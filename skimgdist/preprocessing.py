@@ -23,7 +23,7 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
 from ._config import check_allocation, geometry_cache
-from ._image import IMAGE_SHAPE_CONSTRAINT, as_images, as_rows, check_images
+from ._image import IMAGE_SHAPE_CONSTRAINT, as_images, as_real_pixels, as_rows, check_images
 
 __all__ = [
     "Downscale",
@@ -147,7 +147,9 @@ def _downscale_validated(X, image_shape, output_shape, blocks, reduce):
     row_plan, column_plan = (_pooling_plan(n, m, f)
                              for n, m, f in zip(image_shape, output_shape, blocks, strict=True))
     # Columns first: the contiguous axis, and pooling it shrinks what the rows pass reads.
-    images = _pool_axis(_pool_axis(as_images(X, image_shape), 2, column_plan), 1, row_plan)
+    with np.errstate(over="ignore"):
+        images = _pool_axis(_pool_axis(as_images(X, image_shape), 2, column_plan), 1, row_plan)
+    _check_no_overflow(images, X, "Summing pixels")
     if reduce == "mean":
         images = images / np.multiply.outer(row_plan[-1], column_plan[-1])
     elif np.may_share_memory(images, X):  # factor=1 pools nothing: still return a new array
@@ -344,14 +346,26 @@ def gaussian_blur(X, sigma, *, image_shape=None, mode="reflect", truncate=4.0):
     row_sigma, column_sigma = _per_axis(sigma, "sigma")
     taps = sum(2 * int(float(truncate) * s + 0.5) + 1 for s in (row_sigma, column_sigma))
     check_allocation(
-        8 * taps, f"the blur kernels for sigma={(row_sigma, column_sigma)} ({taps:,} taps)",
+        8 * taps, f"the blur kernels for sigma={(row_sigma, column_sigma)} and "
+                  f"truncate={truncate:g} ({taps:.3g} taps)",
         "Use a smaller sigma: beyond the image size the blur only spreads the light "
         "almost uniformly.")
-    images = ndimage.gaussian_filter(
-        as_images(X, shape), sigma=(0.0, row_sigma, column_sigma), mode=mode,
-        truncate=float(truncate),
-    )
+    with np.errstate(over="ignore", invalid="ignore"):
+        images = ndimage.gaussian_filter(
+            as_images(X, shape), sigma=(0.0, row_sigma, column_sigma), mode=mode,
+            truncate=float(truncate),
+        )
+    _check_no_overflow(images, X, "Blurring")
     return as_rows(images)
+
+
+def _check_no_overflow(result, X, operation):
+    """Refuse a result that overflowed float64 (inputs are finite, so any inf is overflow)."""
+    if not np.isfinite(result).all():
+        raise ValueError(
+            f"{operation} overflows float64: pixels reach {np.abs(X).max():.3g}, too close to "
+            f"the largest double ({np.finfo(float).max:.3g}). Scale the images down first, "
+            f"for example X / X.max().")
 
 
 # ----------------------------------------------------------------------------- normalize
@@ -499,6 +513,7 @@ class _ImageTransformer(TransformerMixin, BaseEstimator):
             The transformer, with ``n_features_in_``, ``image_shape_`` and
             ``output_shape_`` set.
         """
+        as_real_pixels(X)
         X = validate_data(self, X, reset=True, dtype=np.float64, ensure_all_finite=False)
         _, self.image_shape_ = check_images(X, image_shape=self.image_shape, distribution=False)
         self.output_shape_ = self._fit_output_shape(X, self.image_shape_)
@@ -518,6 +533,7 @@ class _ImageTransformer(TransformerMixin, BaseEstimator):
             A new array of transformed flattened images.
         """
         self._validate_params()
+        as_real_pixels(X)
         X = validate_data(self, X, reset=False, dtype=np.float64, ensure_all_finite=False)
         return self._transform(X)
 

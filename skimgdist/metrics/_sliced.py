@@ -355,16 +355,18 @@ class _SlicedBase(ImageMetric):
         return _directions(self.projections, self.n_projections, self.random_state)
 
     def _pairwise_validated(self, X, Y, image_shape):
+        n_directions = (len(self.projections) if not isinstance(self.projections, str)
+                        else self.n_projections or _DEFAULT_N_PROJECTIONS)
+        check_allocation(
+            4 * n_directions * image_shape[0] * image_shape[1],
+            f"the pixel orders of {n_directions} directions on {image_shape[0]}x"
+            f"{image_shape[1]} images",
+            "Use fewer directions (n_projections), or shrink the images with "
+            "skimgdist.Downscale.")
         directions = np.ascontiguousarray(
             _directions(self.projections, self.n_projections, self.random_state))
         unit = _length_unit(image_shape, check_pixel_size(self.pixel_size), self.p)
         size = check_pixel_size(self.pixel_size) / unit
-        check_allocation(
-            4 * len(directions) * image_shape[0] * image_shape[1],
-            f"the pixel orders of {len(directions)} directions on {image_shape[0]}x"
-            f"{image_shape[1]} images",
-            "Use fewer directions (n_projections), or shrink the images with "
-            "skimgdist.Downscale.")
         order = _sort_orders(tuple(image_shape), directions.tobytes(), float(size[0]),
                              float(size[1]))
         coordinates = pixel_coordinates(image_shape, size)
