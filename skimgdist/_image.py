@@ -449,7 +449,7 @@ def _as_float_array(X, name, single):
 
 
 class PixelTypeError(TypeError, ValueError):
-    """Pixels that are not real numbers (strings, bytes, dates, complex, other objects).
+    """Pixels that are not real numbers (strings, bytes, dates, complex, sparse matrices).
 
     A ``TypeError`` that is also a ``ValueError``, as scikit-learn's validation
     raises ``ValueError`` for such input.
@@ -493,8 +493,8 @@ def as_real_pixels(X, name="X"):
     skimgdist._image.PixelTypeError: X has dtype <U1 (strings); images must hold real ...
     """
     if issparse(X):
-        raise ValueError(f"{name} is a sparse matrix; image distances need dense pixels: "
-                         f"pass {name}.toarray().")
+        raise PixelTypeError(f"{name} is a sparse matrix; image distances need dense pixels: "
+                             f"pass {name}.toarray().")
     try:
         array = np.asarray(X)
     except ValueError as error:  # ragged nested lists
@@ -502,16 +502,22 @@ def as_real_pixels(X, name="X"):
     kind = array.dtype.kind
     if kind == "c":
         raise PixelTypeError(
-            f"{name} is complex; images must hold real pixel values. Pass np.abs({name}) or "
-            f"{name}.real if that is what you mean.")
+            f"Complex data not supported: {name} is complex, and images must hold real pixel "
+            f"values. Pass np.abs({name}) or {name}.real if that is what you mean.")
     if kind in "OV":
         offenders = [v for v in array.flat
                      if not isinstance(v, (Real, np.bool_)) or isinstance(v, np.timedelta64)]
         if offenders:
             offender = offenders[0]
+            try:
+                float(offender)
+                reason = ""
+            except (TypeError, ValueError) as error:
+                reason = f" ({error})"
             raise PixelTypeError(
                 f"{name} must hold real numbers as pixel values, but it holds "
-                f"{type(offender).__name__} {offender!r}. Convert it to a numeric array first.")
+                f"{type(offender).__name__} {offender!r}{reason}. Convert it to a numeric "
+                f"array first.")
     elif kind not in "biuf":
         raise PixelTypeError(
             f"{name} has dtype {array.dtype} ({_KIND_NAMES.get(kind, 'not numbers')}); images "

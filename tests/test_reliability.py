@@ -11,6 +11,7 @@ import sklearn
 from scipy.special import logsumexp
 
 import skimgdist
+import skimgdist.io
 from skimgdist import (
     ImageDistances,
     MaxSlicedWasserstein,
@@ -285,8 +286,6 @@ def test_images_declaring_huge_sizes_are_refused_from_the_header(tmp_path, side,
 
 def test_npz_and_npy_declaring_huge_arrays_are_refused_from_the_header(tmp_path):
     import zipfile
-
-    import skimgdist.io
 
     npz = tmp_path / "bomb.npz"
     with zipfile.ZipFile(npz, "w", zipfile.ZIP_DEFLATED) as archive:
