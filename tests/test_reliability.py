@@ -298,3 +298,37 @@ def test_npz_and_npy_declaring_huge_arrays_are_refused_from_the_header(tmp_path)
     npy.write_bytes(_npy_header((100000, 100000)))
     with pytest.raises(skimgdist.io.ImageReadError, match="152,588 MiB"):
         skimgdist.io.read_image(npy)
+
+
+# --- shared parameter constraints ----------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(skimgdist.metrics.available_metrics()))
+def test_every_metric_takes_image_shape_as_a_list(name):
+    X = np.random.default_rng(1).random((3, 12)) + 0.1
+    metric = skimgdist.metrics.get_metric(name)
+    as_tuple = metric.set_params(image_shape=(3, 4)).pairwise(X)
+    np.testing.assert_array_equal(metric.set_params(image_shape=[3, 4]).pairwise(X), as_tuple)
+    assert type(metric)._parameter_constraints["image_shape"] == [tuple, list, None]
+    with pytest.raises(ValueError, match="image_shape"):
+        metric.set_params(image_shape="3x4").pairwise(X)
+
+
+def test_normalize_switches_validation_explicitly():
+    X = np.array([[-1.0, 0, 0, 1], [0.0, 0, 0, 0]])
+    with pytest.raises(ValueError, match="negative pixel"):
+        skimgdist.TotalVariation().pairwise(X)
+    np.testing.assert_allclose(skimgdist.TotalVariation(normalize=False).pairwise(X),
+                               [[0, 1], [1, 0]])
+
+    class Normalized(skimgdist.metrics.ImageMetric):
+        # A parameter named normalize no longer changes validation by its name alone.
+        def __init__(self, *, image_shape=None, normalize=False):
+            self.image_shape = image_shape
+            self.normalize = normalize
+
+        def _pairwise_validated(self, X, Y, image_shape):
+            return np.zeros((len(X), len(X) if Y is None else len(Y)))
+
+    with pytest.raises(ValueError, match="negative pixel"):
+        Normalized().pairwise(X)
