@@ -61,6 +61,9 @@ def test_sliced_wasserstein_at_large_p_is_the_closed_form():
     expected = np.exp((logsumexp(p * np.log(projected)) - np.log(len(theta))) / p)
     assert sliced_wasserstein(a, b, p=p) == pytest.approx(expected, rel=1e-12)
     assert max_sliced_wasserstein(a, b, p=p) == pytest.approx(projected.max(), rel=1e-12)
+    # In metres of 1e10 per pixel, displacement^p is far beyond float64 (it was nan).
+    assert sliced_wasserstein(a, b, p=p, pixel_size=1e10) == pytest.approx(1e10 * expected,
+                                                                          rel=1e-12)
 
 
 @pytest.mark.parametrize("cls", [SlicedWasserstein, MaxSlicedWasserstein])
