@@ -19,9 +19,8 @@ from _harness import Case, Impl
 from scipy.stats import wasserstein_distance
 from sklearn.metrics import pairwise_distances
 
-from skimgdist import SlicedWasserstein, sliced_wasserstein
+from skimgdist import SlicedWasserstein, clear_caches, sliced_wasserstein
 from skimgdist._image import pixel_coordinates
-from skimgdist.metrics._sliced import _sort_orders
 
 
 def _heatmaps(n, side, seed):
@@ -86,7 +85,7 @@ def _pair_case(side, n_directions, p, cold):
 
     def ours(data):
         if cold:
-            _sort_orders.cache_clear()
+            clear_caches()
         return metric(*data)
 
     references = [Impl("POT ot.sliced_wasserstein_distance", lambda data: _pot(

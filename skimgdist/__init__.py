@@ -6,6 +6,7 @@ forms that plug into every scikit-learn tool.
 """
 
 from . import metrics
+from ._config import clear_caches, config_context, get_config, set_config
 from .embedding import SlicedWassersteinEmbedding
 from .metrics import *  # noqa: F403  (the public distances, listed in metrics.__all__)
 from .neighbors import ImageIndex, ImageNeighborsTransformer
@@ -23,6 +24,10 @@ __all__ = [
     "ImageNeighborsTransformer",
     "Normalize",
     "SlicedWassersteinEmbedding",
+    "clear_caches",
+    "config_context",
+    "get_config",
+    "set_config",
     "__version__",
     "image_kernel",
     "pairwise_distances",

@@ -15,15 +15,19 @@ this module writes into the arrays it is given.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 from numbers import Integral, Real
 
 import numpy as np
 from scipy.sparse import issparse
 from sklearn.utils import check_array
+from sklearn.utils._param_validation import Interval
+
+from ._config import geometry_cache
 
 __all__ = [
+    "PixelTypeError",
     "as_images",
+    "as_real_pixels",
     "as_rows",
     "check_image_pair",
     "check_images",
@@ -33,6 +37,12 @@ __all__ = [
     "resolve_image_shape",
     "to_unit_mass",
 ]
+
+
+# Parameter constraints (scikit-learn's _param_validation) of the parameters every
+# image function and estimator shares; declared here once.
+IMAGE_SHAPE_CONSTRAINT = [tuple, list, None]
+PIXEL_SIZE_CONSTRAINT = [Interval(Real, 0, None, closed="neither"), "array-like"]
 
 
 def resolve_image_shape(n_features, image_shape=None):
@@ -169,10 +179,12 @@ def check_pixel_size(pixel_size):
     size = np.asarray(pixel_size, dtype=float) if _is_numeric(pixel_size) else None
     if size is not None and size.ndim == 0:
         size = np.repeat(size, 2)
-    if size is None or size.shape != (2,) or not np.all(np.isfinite(size)) or np.any(size <= 0):
+    if (size is None or size.shape != (2,) or not np.all(np.isfinite(size))
+            or np.any(size < np.finfo(float).tiny)):
         raise ValueError(
             f"pixel_size must be a positive finite number or a pair (row_size, column_size), "
-            f"got {pixel_size!r}."
+            f"between {np.finfo(float).tiny:.3g} and {np.finfo(float).max:.3g} (the normal "
+            f"float64 range), got {pixel_size!r}."
         )
     return size
 
@@ -218,7 +230,7 @@ def pixel_coordinates(image_shape, pixel_size=1.0):
     return _cached_coordinates(shape, float(size[0]), float(size[1]))
 
 
-@lru_cache(maxsize=32)
+@geometry_cache
 def _cached_coordinates(image_shape, row_size, column_size):
     rows, columns = np.indices(image_shape, dtype=float)
     coordinates = np.column_stack([rows.ravel() * row_size, columns.ravel() * column_size])
@@ -427,18 +439,7 @@ def to_unit_mass(X):
 def _as_float_array(X, name, single, image_shape=None):
     """``X`` as a float64 batch of rows, and the image shape when ``X`` held 2-D images
     (a stack ``(n, h, w)``, or one ``(h, w)`` image with ``single=True``), else None."""
-    if issparse(X):
-        raise ValueError(f"{name} is a sparse matrix; image distances need dense pixels: "
-                         f"pass {name}.toarray().")
-    if hasattr(X, "dtype") and np.issubdtype(np.asarray(X).dtype, np.complexfloating):
-        raise ValueError(f"{name} is complex; images must hold real pixel values.")
-    try:
-        array = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise ValueError(
-            f"{name} must be a numeric array of pixel values; converting it to float "
-            f"failed: {error}"
-        ) from None
+    array = as_real_pixels(X, name)
     unfolded_shape = None
     if single:
         flattened_row = (array.ndim == 2 and array.shape[0] == 1 and (
@@ -469,6 +470,92 @@ def _as_float_array(X, name, single, image_shape=None):
         )
     return check_array(array, dtype=np.float64, order="C", ensure_all_finite=False,
                        input_name=name), unfolded_shape
+
+
+class PixelTypeError(TypeError, ValueError):
+    """Pixels that are not real numbers (strings, bytes, dates, complex, sparse matrices).
+
+    A ``TypeError`` that is also a ``ValueError``, as scikit-learn's validation
+    raises ``ValueError`` for such input.
+    """
+
+
+def as_real_pixels(X, name="X"):
+    """``X`` as a float64 ndarray, refusing whatever is not a real number.
+
+    Strings, bytes, dates, complex numbers and other objects are never converted
+    silently (scikit-learn's ``check_array`` would parse numeric strings and drop
+    imaginary parts); call this before it.
+
+    Parameters
+    ----------
+    X : array-like
+        Pixel values of any shape.
+    name : str, default="X"
+        How error messages refer to the input.
+
+    Returns
+    -------
+    X : ndarray, float64
+
+    Raises
+    ------
+    PixelTypeError
+        (a ``TypeError`` and a ``ValueError``) for values that are not real numbers.
+    ValueError
+        For ragged nested lists and integers beyond the float64 range.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skimgdist._image import as_real_pixels
+    >>> as_real_pixels([[1, 2]])
+    array([[1., 2.]])
+    >>> as_real_pixels(np.array(["1", "2"]))
+    Traceback (most recent call last):
+    ...
+    skimgdist._image.PixelTypeError: X has dtype <U1 (strings); images must hold real ...
+    """
+    if issparse(X):
+        raise PixelTypeError(f"{name} is a sparse matrix; image distances need dense pixels: "
+                             f"pass {name}.toarray().")
+    try:
+        array = np.asarray(X)
+    except ValueError as error:  # ragged nested lists
+        raise ValueError(f"{name} must be a rectangular array of pixel values: {error}") from None
+    kind = array.dtype.kind
+    if kind == "c":
+        raise PixelTypeError(
+            f"Complex data not supported: {name} is complex, and images must hold real pixel "
+            f"values. Pass np.abs({name}) or {name}.real if that is what you mean.")
+    if kind in "OV":
+        offenders = [v for v in array.flat
+                     if not isinstance(v, (Real, np.bool_)) or isinstance(v, np.timedelta64)]
+        if offenders:
+            offender = offenders[0]
+            try:
+                float(offender)
+                reason = ""
+            except (TypeError, ValueError) as error:
+                reason = f" ({error})"
+            raise PixelTypeError(
+                f"{name} must hold real numbers as pixel values, but it holds "
+                f"{type(offender).__name__} {offender!r}{reason}. Convert it to a numeric "
+                f"array first.")
+    elif kind not in "biuf":
+        raise PixelTypeError(
+            f"{name} has dtype {array.dtype} ({_KIND_NAMES.get(kind, 'not numbers')}); images "
+            f"must hold real pixel values. Convert it to a numeric array first, for example "
+            f"with np.asarray({name}, dtype=float) if the values are numbers written as text.")
+    try:
+        return np.asarray(array, dtype=np.float64)
+    except OverflowError:
+        raise ValueError(
+            f"{name} holds an integer beyond the float64 range (about 1.8e308); scale the "
+            f"image down first.") from None
+
+
+_KIND_NAMES = {"U": "strings", "S": "bytes", "M": "dates and times", "m": "time differences"}
 
 
 def _first_offender(mask):

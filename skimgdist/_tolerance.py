@@ -17,9 +17,10 @@ bound matrices fit ``working_memory``.
 from __future__ import annotations
 
 import numpy as np
-from sklearn import get_config
 from sklearn.utils import gen_batches
 from sklearn.utils.parallel import Parallel, delayed
+
+from ._config import working_memory_bytes
 
 __all__ = ["distances_within_tolerance"]
 
@@ -45,7 +46,7 @@ def distances_within_tolerance(metric, X, Y, shape, tolerance, *, n_jobs=None):
     second = X if symmetric else Y
     EX = embedding._transform_validated(X)
     EY = EX if symmetric else embedding._transform_validated(Y)
-    budget = get_config()["working_memory"] * 2**20
+    budget = working_memory_bytes()
     rows = max(1, int(budget // (8 * _MATRICES_PER_BLOCK * len(second))))
     out = np.empty((len(X), len(second)))
     n_exact = 0

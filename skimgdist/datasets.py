@@ -14,6 +14,8 @@ import numpy as np
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 
+from ._config import check_allocation
+
 __all__ = ["load_digits_images", "make_blob_images"]
 
 
@@ -136,8 +138,12 @@ def make_blob_images(n_per_class=20, *, image_shape=(16, 16), n_classes=3, sigma
     """
     if len(image_shape) != 2 or not all(isinstance(s, Integral) and s >= 1 for s in image_shape):
         raise ValueError(f"image_shape must be a pair of positive integers, got {image_shape!r}.")
-    rng = check_random_state(random_state)
     height, width = image_shape
+    # The images and about three temporaries of their size.
+    check_allocation(32 * n_classes * n_per_class * height * width,
+                     f"{n_classes * n_per_class} images of {height}x{width} pixels",
+                     "Ask for fewer or smaller images.")
+    rng = check_random_state(random_state)
     target = np.repeat(np.arange(n_classes), n_per_class)
     angles = 2 * np.pi * target / n_classes
     radius = min(height, width) / 4
@@ -146,8 +152,15 @@ def make_blob_images(n_per_class=20, *, image_shape=(16, 16), n_classes=3, sigma
         (width - 1) / 2 + radius * np.cos(angles),
     ]) + jitter * rng.standard_normal((len(target), 2))
     rows, columns = np.indices(image_shape, dtype=float)
-    squared = ((rows[None] - centres[:, 0, None, None]) ** 2
-               + (columns[None] - centres[:, 1, None, None]) ** 2)
-    images = np.exp(-squared / (2 * sigma**2)) + noise * rng.uniform(size=squared.shape)
+    with np.errstate(over="ignore", under="ignore"):
+        squared = ((rows[None] - centres[:, 0, None, None]) ** 2
+                   + (columns[None] - centres[:, 1, None, None]) ** 2)
+        # Divided by sigma twice rather than by sigma**2, which underflows for tiny sigma.
+        images = np.exp(-squared / (2 * sigma) / sigma) + noise * rng.uniform(size=squared.shape)
+    if not images.any(axis=(1, 2)).all():
+        raise ValueError(
+            f"jitter={jitter:g} with sigma={sigma:g} puts some blobs so far outside the "
+            f"{height}x{width} image that it stays dark (zero mass). Use a smaller jitter, a "
+            f"larger sigma, or noise > 0.")
     return Bunch(data=images.reshape(len(target), -1), target=target,
                  image_shape=(int(height), int(width)))

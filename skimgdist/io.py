@@ -25,11 +25,13 @@ Pillow decodes 48-bit (16 bits per channel) colour PNGs to 8 bits per channel;
 
 from __future__ import annotations
 
-import os
+import math
 import zipfile
 from pathlib import Path
 
 import numpy as np
+
+from ._config import check_allocation
 
 __all__ = [
     "ImageReadError",
@@ -43,29 +45,6 @@ __all__ = [
 
 _LUMA = np.array([0.299, 0.587, 0.114])
 _NUMPY_SUFFIXES = (".npy",)
-# A file may declare at most this share of the machine's memory (checked before reading).
-_MEMORY_SHARE = 0.5
-
-
-def _machine_memory_bytes():
-    """Physical memory of this machine (8 GiB where the system does not say)."""
-    try:
-        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (AttributeError, ValueError, OSError):
-        return 8 * 2**30
-
-
-def _check_declared_size(path, shape, itemsize, what):
-    """Refuse a file whose declared array would not fit, before decoding it."""
-    n_bytes = float(np.prod(shape, dtype=np.float64)) * max(itemsize, 8)
-    if n_bytes > _MEMORY_SHARE * _machine_memory_bytes():
-        raise ImageReadError(
-            f"{path} declares {what} of shape {tuple(int(s) for s in shape)}, about "
-            f"{n_bytes / 2**30:.3g} GiB as float64, over half of this machine's "
-            f"{_machine_memory_bytes() / 2**30:.3g} GiB; use smaller images"
-        )
-
-
 class ImageReadError(ValueError):
     """A file or folder could not be read as images; the message names it and the fix."""
 
@@ -132,8 +111,10 @@ def read_image(path):
     Image = _pillow()
     try:
         with Image.open(path) as image:
-            _check_declared_size(path, image.size[::-1], 8, "an image")
             image.seek(0)
+            # Image.open reads the header only: refuse a huge image before decoding it.
+            width, height = image.size
+            _check_size(path, (height, width), 8 * (len(image.getbands()) + 1))
             return _to_grayscale(image)
     except Image.DecompressionBombError as error:
         raise ImageReadError(f"{path} is refused as a decompression bomb ({error})") from None
@@ -144,11 +125,37 @@ def read_image(path):
         raise ImageReadError(f"{path} is not a readable image ({reason})") from None
 
 
+def _check_size(path, shape, bytes_per_element):
+    """Refuse, before reading, a file whose declared array would exceed the memory budget."""
+    try:
+        check_allocation(
+            math.prod(shape) * bytes_per_element,
+            f"{path} declares an array of shape {tuple(shape)}, which",
+            "Shrink the file first (crop or downscale it), or read a smaller one.")
+    except ValueError as error:
+        raise ImageReadError(str(error)) from None
+
+
+def _check_npy_header(path, stream, name=None):
+    """Check the shape and dtype an ``.npy`` header declares, before the data is read."""
+    try:
+        version = np.lib.format.read_magic(stream)
+        read_header = {(1, 0): np.lib.format.read_array_header_1_0,
+                       (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+        if read_header is None:
+            return
+        shape, _, dtype = read_header(stream)
+    except ValueError:
+        return  # not a valid header: np.load reports it
+    where = path if name is None else f"{path} (array {name})"
+    # The array and its float64 copy.
+    _check_size(where, shape, dtype.itemsize + 8)
+
+
 def _read_npy(path):
     try:
-        header = np.load(path, mmap_mode="r", allow_pickle=False)
-        _check_declared_size(path, header.shape, header.dtype.itemsize, "an array")
-        del header
+        with open(path, "rb") as stream:
+            _check_npy_header(path, stream)
         array = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as error:
         raise ImageReadError(f"{path} is not a readable .npy array ({error})") from None
@@ -402,12 +409,18 @@ def read_npz(path):
     path = Path(path)
     if not path.is_file():
         raise ImageReadError(f"{path}: no such file")
-    for name, shape, itemsize in _declared_npz_arrays(path):
-        _check_declared_size(path, shape, itemsize, f"an array {name}")
     try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                for member in archive.namelist():
+                    if member.endswith(".npy"):
+                        with archive.open(member) as stream:
+                            _check_npy_header(path, stream, member[:-4])
         with np.load(path, allow_pickle=False) as data:
             arrays = {name: data[name] for name in data.files}
-    except (OSError, ValueError) as error:
+    except ImageReadError:
+        raise
+    except (OSError, ValueError, zipfile.BadZipFile) as error:
         reason = str(error).splitlines()[0]
         raise ImageReadError(f"{path} is not a readable .npz file ({reason})") from None
     missing = [name for name in ("X", "y") if name not in arrays]
@@ -441,21 +454,3 @@ def read_npz(path):
     if len(y) != len(X):
         raise ImageReadError(f"{path}: X holds {len(X)} images but y holds {len(y)} labels")
     return X.reshape(len(X), -1).astype(np.float64), y, image_shape
-
-
-def _declared_npz_arrays(path):
-    """``(name, shape, itemsize)`` of each array in an ``.npz``, read from its headers only
-    (compressed members are not inflated).  Unreadable headers are left to ``np.load``."""
-    declared = []
-    try:
-        with zipfile.ZipFile(path) as archive:
-            for member in archive.namelist():
-                with archive.open(member) as stream:
-                    version = np.lib.format.read_magic(stream)
-                    read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                                   else np.lib.format.read_array_header_2_0)
-                    shape, _, dtype = read_header(stream)
-                declared.append((member.removesuffix(".npy"), shape, dtype.itemsize))
-    except (OSError, ValueError, zipfile.BadZipFile):
-        return declared
-    return declared

@@ -35,8 +35,9 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._config import working_memory_bytes
 from .metrics import ImageMetric
-from .pairwise import _ImageGallery, _working_memory_bytes
+from .pairwise import _ImageGallery
 
 __all__ = ["ImageIndex", "ImageNeighborsTransformer"]
 
@@ -205,7 +206,7 @@ class ImageIndex(_ImageGallery):
         with config_context(**({} if working_memory is None else
                                 {"working_memory": working_memory})):
             # Lower and upper bounds and their temporaries: about 4 matrices per block.
-            rows = max(1, _working_memory_bytes() // (32 * self.images_.shape[0]))
+            rows = max(1, working_memory_bytes() // (32 * self.images_.shape[0]))
             results = Parallel(n_jobs=self.n_jobs, prefer="threads")(
                 delayed(self._pruned_block)(X[batch], k) for batch in gen_batches(len(X), rows))
         distances = np.concatenate([r[0] for r in results])

@@ -25,7 +25,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from joblib import effective_n_jobs
-from sklearn import config_context, get_config
+from sklearn import config_context
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -34,11 +34,15 @@ from sklearn.base import (
 )
 from sklearn.metrics import pairwise_distances as _sklearn_pairwise_distances
 from sklearn.metrics import pairwise_distances_chunked
+from sklearn.metrics.pairwise import _VALID_METRICS as _SKLEARN_METRICS
 from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._config import working_memory_bytes
+from ._image import as_real_pixels
 from ._tolerance import distances_within_tolerance
+from ._triangle import place_block
 from .metrics import ImageMetric, available_metrics, get_metric
 
 __all__ = ["ImageDistances", "image_kernel", "pairwise_distances"]
@@ -63,8 +67,17 @@ def _resolve_metric(metric, params):
     Names from :func:`~skimgdist.metrics.available_metrics`, skimgdist functions,
     metric classes and instances resolve (with ``params``); anything else
     (``"euclidean"``, ``"precomputed"``, a user's function) is left to scikit-learn.
+    A name neither knows is refused here, before any work.
     """
-    return get_metric(metric, **params) if _is_image_metric(metric) else None
+    if _is_image_metric(metric):
+        return get_metric(metric, **params)
+    if isinstance(metric, str) and metric not in (*_SKLEARN_METRICS, "precomputed"):
+        raise ValueError(
+            f"Unknown metric {metric!r}. skimgdist metrics: {', '.join(available_metrics())}; "
+            f"scikit-learn metrics: {', '.join(_SKLEARN_METRICS)}; or 'precomputed', or a "
+            f"callable."
+        )
+    return None
 
 
 def _is_image_metric(metric):
@@ -77,16 +90,8 @@ def _is_image_metric(metric):
 
 
 def _foreign_pairwise_distances(X, Y, metric, n_jobs, params):
-    """scikit-learn's ``pairwise_distances``; its unknown-metric error also lists skimgdist's."""
-    try:
-        return _sklearn_pairwise_distances(X, Y, metric=metric, n_jobs=n_jobs, **params)
-    except ValueError as error:
-        if not (isinstance(metric, str) and metric in str(error)):
-            raise
-        # An unknown name: scikit-learn lists its metrics, add skimgdist's.
-        raise type(error)(
-            f"{error} skimgdist metrics: {', '.join(available_metrics()) or 'none'}."
-        ) from None
+    """scikit-learn's ``pairwise_distances`` for a metric from outside skimgdist."""
+    return _sklearn_pairwise_distances(X, Y, metric=metric, n_jobs=n_jobs, **params)
 
 
 @validate_params(
@@ -228,10 +233,12 @@ def _distance_blocks(metric, X, Y, shape, *, n_jobs=None, working_memory=None, p
 
         def job(i, j):
             first = X[i:i + rows]
+            # A one-row block has no triangle to save: it goes as an (X, Y) pair, which
+            # every metric supports, rather than as X alone.
             if j is None:
-                second = Y if Y is not None else (None if len(first) == n_x else X)
+                second = Y if Y is not None else (None if len(first) == n_x > 1 else X)
             else:
-                second = None if i == j else X[j:j + rows]
+                second = None if i == j and len(first) > 1 else X[j:j + rows]
             return delayed(_compute_block)(metric, first, second, shape, (i, j), reduce)
 
         bar = _Progress(sum(_block_size(i, j, rows, n_x, n_y) for i, j in tasks), progress)
@@ -254,16 +261,8 @@ def _place(out, key, values):
     rows_i = slice(i, i + values.shape[0])
     if j is None:
         out[rows_i] = values
-    elif i == j:
-        # As scikit-learn: the strict upper triangle mirrored, the diagonal as computed.
-        upper = np.triu(values, 1)
-        view = out[rows_i, rows_i]
-        np.add(upper, upper.T, out=view)
-        np.fill_diagonal(view, np.diagonal(values))
     else:
-        rows_j = slice(j, j + values.shape[1])
-        out[rows_i, rows_j] = values
-        out[rows_j, rows_i] = values.T
+        place_block(out, rows_i, slice(j, j + values.shape[1]), values, symmetric=True)
 
 
 def _compute_block(metric, X, Y, shape, key, reduce):
@@ -273,7 +272,7 @@ def _compute_block(metric, X, Y, shape, key, reduce):
 
 def _block_rows(n_x, n_y, n_workers, triangle, progress):
     """Rows per block: within ``working_memory``, and enough blocks to share out."""
-    budget = _working_memory_bytes()
+    budget = working_memory_bytes()
     rows = max(1, min(n_x, budget // (8 * n_y)))
     wanted = max(_BLOCKS_PER_JOB * n_workers if n_workers > 1 else 1,
                  _PROGRESS_BLOCKS if progress else 1)
@@ -283,11 +282,6 @@ def _block_rows(n_x, n_y, n_workers, triangle, progress):
     if wanted > 1:
         rows = min(rows, max(_MIN_BLOCK_ROWS, math.ceil(n_x / wanted)))
     return rows
-
-
-def _working_memory_bytes():
-    """scikit-learn's ``working_memory`` budget, in bytes."""
-    return int(get_config()["working_memory"] * 2**20)
 
 
 def _block_size(i, j, rows, n_x, n_y):
@@ -435,11 +429,12 @@ class _ImageGallery(BaseEstimator):
         self.working_memory = working_memory
 
     def _fit_images(self, X):
-        # skimgdist metrics check finiteness themselves, with image-specific messages.
-        X = validate_data(self, X, dtype=np.float64,
-                          ensure_all_finite=not _is_image_metric(self.metric))
         params = {} if self.metric_params is None else self.metric_params
         metric = _resolve_metric(self.metric, params)
+        # skimgdist metrics check finiteness themselves, with image-specific messages.
+        as_real_pixels(X)
+        X = validate_data(self, X, dtype=np.float64,
+                          ensure_all_finite=not _is_image_metric(self.metric))
         if metric is None:
             self.metric_, self.image_shape_ = self.metric, None
             self.images_ = X
@@ -454,6 +449,7 @@ class _ImageGallery(BaseEstimator):
         """
         check_is_fitted(self)
         if X is not None:
+            as_real_pixels(X)
             X = validate_data(self, X, dtype=np.float64, reset=False,
                               ensure_all_finite=not isinstance(self.metric_, ImageMetric))
         if not isinstance(self.metric_, ImageMetric):

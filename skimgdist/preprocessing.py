@@ -14,7 +14,6 @@ transformer (:class:`Downscale`, :class:`GaussianBlur`, :class:`Normalize`) for
 
 from __future__ import annotations
 
-from functools import lru_cache
 from numbers import Integral, Real
 
 import numpy as np
@@ -23,7 +22,8 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
-from ._image import as_images, as_rows, check_images
+from ._config import check_allocation, geometry_cache
+from ._image import IMAGE_SHAPE_CONSTRAINT, as_images, as_real_pixels, as_rows, check_images
 
 __all__ = [
     "Downscale",
@@ -91,7 +91,7 @@ def _output_shape(image_shape, factor, output_shape):
     return shape, blocks
 
 
-@lru_cache(maxsize=64)
+@geometry_cache
 def _pooling_plan(n_in, n_out, block):
     r"""How one axis of ``n_in`` pixels is summed into ``n_out`` pixels; cached, read-only.
 
@@ -152,7 +152,9 @@ def _downscale_validated(X, image_shape, output_shape, blocks, reduce):
     row_plan, column_plan = (_pooling_plan(n, m, f)
                              for n, m, f in zip(image_shape, output_shape, blocks, strict=True))
     # Columns first: the contiguous axis, and pooling it shrinks what the rows pass reads.
-    images = _pool_axis(_pool_axis(as_images(X, image_shape), 2, column_plan), 1, row_plan)
+    with np.errstate(over="ignore"):
+        images = _pool_axis(_pool_axis(as_images(X, image_shape), 2, column_plan), 1, row_plan)
+    _check_no_overflow(images, X, "Summing pixels")
     if reduce == "mean":
         images = images / np.multiply.outer(row_plan[-1], column_plan[-1])
     elif np.may_share_memory(images, X):  # factor=1 pools nothing: still return a new array
@@ -163,7 +165,7 @@ def _downscale_validated(X, image_shape, output_shape, blocks, reduce):
 @validate_params(
     {
         "X": ["array-like"],
-        "image_shape": [tuple, list, None],
+        "image_shape": IMAGE_SHAPE_CONSTRAINT,
         "factor": [Interval(Integral, 1, None, closed="left"), tuple, list, None],
         "output_shape": [tuple, list, None],
         "reduce": [StrOptions({"sum", "mean"})],
@@ -257,7 +259,7 @@ def downscale(X, *, image_shape=None, factor=None, output_shape=None, reduce="su
     {
         "X": ["array-like"],
         "sigma": [Interval(Real, 0, None, closed="left"), "array-like"],
-        "image_shape": [tuple, list, None],
+        "image_shape": IMAGE_SHAPE_CONSTRAINT,
         "mode": [StrOptions(set(_BLUR_MODES))],
         "truncate": [Interval(Real, 0, None, closed="neither")],
     },
@@ -348,11 +350,28 @@ def gaussian_blur(X, sigma, *, image_shape=None, mode="reflect", truncate=4.0):
     """
     X, shape = check_images(X, image_shape=image_shape, distribution=False)
     row_sigma, column_sigma = _per_axis(sigma, "sigma")
-    images = ndimage.gaussian_filter(
-        as_images(X, shape), sigma=(0.0, row_sigma, column_sigma), mode=mode,
-        truncate=float(truncate),
-    )
+    taps = sum(2 * int(float(truncate) * s + 0.5) + 1 for s in (row_sigma, column_sigma))
+    check_allocation(
+        8 * taps, f"the blur kernels for sigma={(row_sigma, column_sigma)} and "
+                  f"truncate={truncate:g} ({taps:.3g} taps)",
+        "Use a smaller sigma: beyond the image size the blur only spreads the light "
+        "almost uniformly.")
+    with np.errstate(over="ignore", invalid="ignore"):
+        images = ndimage.gaussian_filter(
+            as_images(X, shape), sigma=(0.0, row_sigma, column_sigma), mode=mode,
+            truncate=float(truncate),
+        )
+    _check_no_overflow(images, X, "Blurring")
     return as_rows(images)
+
+
+def _check_no_overflow(result, X, operation):
+    """Refuse a result that overflowed float64 (inputs are finite, so any inf is overflow)."""
+    if not np.isfinite(result).all():
+        raise ValueError(
+            f"{operation} overflows float64: pixels reach {np.abs(X).max():.3g}, too close to "
+            f"the largest double ({np.finfo(float).max:.3g}). Scale the images down first, "
+            f"for example X / X.max().")
 
 
 # ----------------------------------------------------------------------------- normalize
@@ -373,7 +392,7 @@ _NORMS = ("l1", "max", "l2")
 @validate_params(
     {
         "X": ["array-like"],
-        "image_shape": [tuple, list, None],
+        "image_shape": IMAGE_SHAPE_CONSTRAINT,
         "norm": [StrOptions(set(_NORMS))],
         "clip_negative": ["boolean"],
         "zero_mass": [StrOptions({"error", "uniform"})],
@@ -500,6 +519,7 @@ class _ImageTransformer(TransformerMixin, BaseEstimator):
             The transformer, with ``n_features_in_``, ``image_shape_`` and
             ``output_shape_`` set.
         """
+        as_real_pixels(X)
         X = validate_data(self, X, reset=True, dtype=np.float64, ensure_all_finite=False)
         _, self.image_shape_ = check_images(X, image_shape=self.image_shape, distribution=False)
         self.output_shape_ = self._fit_output_shape(X, self.image_shape_)
@@ -519,6 +539,7 @@ class _ImageTransformer(TransformerMixin, BaseEstimator):
             A new array of transformed flattened images.
         """
         self._validate_params()
+        as_real_pixels(X)
         X = validate_data(self, X, reset=False, dtype=np.float64, ensure_all_finite=False)
         return self._transform(X)
 
@@ -617,7 +638,7 @@ class Downscale(_ImageTransformer):
         "factor": [Interval(Integral, 1, None, closed="left"), tuple, list, None],
         "output_shape": [tuple, list, None],
         "reduce": [StrOptions({"sum", "mean"})],
-        "image_shape": [tuple, list, None],
+        "image_shape": IMAGE_SHAPE_CONSTRAINT,
     }
 
     def __init__(self, *, factor=None, output_shape=None, reduce="sum", image_shape=None):
@@ -689,7 +710,7 @@ class GaussianBlur(_ImageTransformer):
         "sigma": [Interval(Real, 0, None, closed="left"), "array-like"],
         "mode": [StrOptions(set(_BLUR_MODES))],
         "truncate": [Interval(Real, 0, None, closed="neither")],
-        "image_shape": [tuple, list, None],
+        "image_shape": IMAGE_SHAPE_CONSTRAINT,
     }
 
     def __init__(self, *, sigma=1.0, mode="reflect", truncate=4.0, image_shape=None):
@@ -756,7 +777,7 @@ class Normalize(_ImageTransformer):
         "norm": [StrOptions(set(_NORMS))],
         "clip_negative": ["boolean"],
         "zero_mass": [StrOptions({"error", "uniform"})],
-        "image_shape": [tuple, list, None],
+        "image_shape": IMAGE_SHAPE_CONSTRAINT,
     }
 
     def __init__(self, *, norm="l1", clip_negative=False, zero_mass="error", image_shape=None):

@@ -17,11 +17,9 @@ ENGINES = ["numpy", pytest.param("compiled", marks=pytest.mark.skipif(
 
 
 @pytest.fixture(params=ENGINES)
-def engine(request, monkeypatch):
-    if request.param == "numpy":
-        for kernel in _sliced_kernels.__all__:
-            monkeypatch.setattr(_sliced_kernels, kernel, None)
-    return request.param
+def engine(request):
+    with skimgdist.config_context(compiled_kernels=request.param != "numpy"):
+        yield request.param
 
 
 @st.composite
@@ -73,14 +71,15 @@ def test_bounds_hold_with_either_engine(engine):
     assert np.all(upper - lower < exact)  # informative, not trivial
 
 
-def test_compiled_and_numpy_features_agree(monkeypatch):
+def test_compiled_and_numpy_features_agree():
     if _sliced_kernels.quantile_bins is None:
         pytest.skip("numba is not installed")
     X, _ = _digit_like(6, (8, 8))
     embedding = SlicedWassersteinEmbedding(n_projections=7, n_quantiles=6).fit(X)
     compiled = embedding.transform(X)
-    monkeypatch.setattr(_sliced_kernels, "quantile_bins", None)
-    np.testing.assert_allclose(embedding.transform(X), compiled, rtol=1e-12, atol=1e-13)
+    with skimgdist.config_context(compiled_kernels=False):
+        numpy_features = embedding.transform(X)
+    np.testing.assert_allclose(numpy_features, compiled, rtol=1e-12, atol=1e-13)
 
 
 def _digit_like(n, shape, seed=0):

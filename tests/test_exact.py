@@ -11,6 +11,7 @@ from sklearn.base import clone
 from sklearn.metrics import pairwise_distances
 from sklearn.utils._param_validation import InvalidParameterError
 
+from skimgdist import clear_caches, config_context
 from skimgdist.metrics import Wasserstein, _exact, _grid_flow, wasserstein
 from skimgdist.metrics._grid_flow import euclidean_grid_bound, grid_arcs
 
@@ -182,31 +183,31 @@ def test_transport_plan_and_flow_are_consistent():
     assert flow.distance == pytest.approx(plan.distance, rel=1e-12)
 
 
-def test_fallback_without_numba(monkeypatch):
+def test_fallback_without_numba():
     x, y = _pair((8, 8), seed=10)
     fast = wasserstein(x, y, ground_metric="cityblock")
     fast_euclidean = Wasserstein().transport(x, y)
     assert fast_euclidean.method == "grid"
-    monkeypatch.setattr(_grid_flow, "_network_simplex", lambda: None)
-    assert _grid_flow.resolve_solver("auto") == "highs"
-    assert wasserstein(x, y, ground_metric="cityblock") == pytest.approx(fast, rel=1e-9)
-    slow_euclidean = Wasserstein().transport(x, y)  # exact: auto falls back to dense
+    with config_context(compiled_kernels=False):
+        assert _grid_flow.resolve_solver("auto") == "highs"
+        assert wasserstein(x, y, ground_metric="cityblock") == pytest.approx(fast, rel=1e-9)
+        slow_euclidean = Wasserstein().transport(x, y)  # exact: auto falls back to dense
+        with pytest.raises(ValueError, match="needs numba"):
+            wasserstein(x, y, ground_metric="cityblock", solver="network_simplex")
+        with pytest.raises(ValueError, match="column generation"):
+            wasserstein(x, y, method="grid")
     assert slow_euclidean.method == "dense"
     assert slow_euclidean.distance == pytest.approx(fast_euclidean.distance, rel=1e-9)
-    with pytest.raises(ValueError, match="needs numba"):
-        wasserstein(x, y, ground_metric="cityblock", solver="network_simplex")
-    with pytest.raises(ValueError, match="column generation"):
-        wasserstein(x, y, method="grid")
 
 
 def test_memory_guard_refuses_before_allocating():
     x, y = _pair((64, 64), seed=11)
-    misses = _exact._dense_cost.cache_info().misses
+    clear_caches()
     with pytest.raises(ValueError, match=r"method='grid'.*Downscale.*[Ss]liced"):
         wasserstein(x, y, method="dense", memory_limit=100)
     with pytest.raises(ValueError, match="memory_limit=1 MB"):
         wasserstein(x, y, ground_metric="sqeuclidean", method="dense", memory_limit=1)
-    assert _exact._dense_cost.cache_info().misses == misses
+    assert clear_caches() == 0   # nothing was computed, let alone cached
     # The grid needs no cost matrix: exact cityblock at this size whatever the budget.
     assert wasserstein(x, y, ground_metric="cityblock", memory_limit=1) > 0
 
@@ -483,9 +484,9 @@ def test_sqeuclidean_grid_is_exact_w2(shape, kind):
                        pixel_size=0.5) == pytest.approx(expected / 2, rel=1e-9)
 
 
-def test_sqeuclidean_grid_needs_the_network_simplex(monkeypatch):
+def test_sqeuclidean_grid_needs_the_network_simplex():
     x, y = _pair((6, 6), seed=14)
-    monkeypatch.setattr(_grid_flow, "_network_simplex", lambda: None)
-    assert Wasserstein(ground_metric="sqeuclidean").transport(x, y).method == "dense"
-    with pytest.raises(ValueError, match="column generation"):
-        wasserstein(x, y, ground_metric="sqeuclidean", method="grid")
+    with config_context(compiled_kernels=False):
+        assert Wasserstein(ground_metric="sqeuclidean").transport(x, y).method == "dense"
+        with pytest.raises(ValueError, match="column generation"):
+            wasserstein(x, y, ground_metric="sqeuclidean", method="grid")

@@ -91,7 +91,7 @@ def test_integer_and_list_input_is_converted():
         (np.ones((2, 0)), r"X is empty"),
         (np.ones(4), r"one flattened image per row .* or a stack of 2-D images"),
         (np.ones((2, 2, 2, 2)), r"one flattened image per row .* or a stack of 2-D images"),
-        ([["a", "b", "c", "d"]], r"numeric array of pixel values"),
+        ([["a", "b", "c", "d"]], r"strings\); images must hold real pixel values"),
         (np.ones((2, 4)) * 1j, r"complex"),
     ],
 )

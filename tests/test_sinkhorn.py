@@ -14,7 +14,14 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import pairwise_distances
 from sklearn.utils._param_validation import InvalidParameterError
 
-from skimgdist import Sinkhorn, SinkhornDivergence, sinkhorn, sinkhorn_divergence
+from skimgdist import (
+    Sinkhorn,
+    SinkhornDivergence,
+    clear_caches,
+    config_context,
+    sinkhorn,
+    sinkhorn_divergence,
+)
 from skimgdist.metrics import _sinkhorn, _softmin
 
 TIGHT = {"tol": 1e-10, "max_iter": 100_000}
@@ -142,11 +149,11 @@ def test_pyramid_route_reaches_the_single_grid_fixed_point(monkeypatch):
     assert len(_sinkhorn._pyramid((40, 36), 1.0, 1.0)) == 2
     with_pyramid = sinkhorn(a, b, **kwargs)
     monkeypatch.setattr(_sinkhorn, "_COARSEST_SIDE", 64)
-    _sinkhorn._pyramid.cache_clear()
+    clear_caches()
     try:
         single = sinkhorn(a, b, **kwargs)
     finally:
-        _sinkhorn._pyramid.cache_clear()
+        clear_caches()
     assert with_pyramid == pytest.approx(single, rel=1e-7)
 
 
@@ -228,14 +235,14 @@ def test_log_convolve_matches_logsumexp(n_in, n_out, eps):
 
 
 @pytest.mark.skipif(_softmin.numba is None, reason="the numba engine is not installed")
-def test_numpy_fallback_gives_the_same_numbers(monkeypatch):
+def test_numpy_fallback_gives_the_same_numbers():
     rng = np.random.default_rng(12)
     X = images(rng, (36, 34), n=2)
     X[0, ::5] = 0  # zero pixels: -inf log-masses on both engines
     metric = SinkhornDivergence(image_shape=(36, 34), reg=1.5)
     with_numba = metric.pairwise(X)
-    monkeypatch.setattr(_softmin, "numba", None)
-    assert np.allclose(metric.pairwise(X), with_numba, rtol=1e-9, atol=1e-12)
+    with config_context(compiled_kernels=False):
+        assert np.allclose(metric.pairwise(X), with_numba, rtol=1e-9, atol=1e-12)
 
 
 @pytest.mark.skipif(_softmin.numba is None, reason="the numba engine is not installed")
@@ -257,18 +264,18 @@ def test_regular_grid_walk_matches_logsumexp(spacing, eps, slope):
 
 
 @pytest.mark.parametrize("engine", ["numba", "numpy"])
-def test_log_convolve_on_rows_with_cliffs_beyond_exp_range(engine, monkeypatch):
+def test_log_convolve_on_rows_with_cliffs_beyond_exp_range(engine):
     """Neighbouring maxima more than ~745 apart (exp underflows): no division by zero."""
     if engine == "numba" and _softmin.numba is None:
         pytest.skip("the numba engine is not installed")
-    if engine == "numpy":
-        monkeypatch.setattr(_softmin, "numba", None)
     grid = np.arange(5.0)
     X = np.array([[0.0, -1000.0, 0.0, -2000.0, 5.0], [3.0, 3.0, -900.0, 3.0, 3.0]])
     eps = 1e-3
     squared = (grid[:, None] - grid[None, :]) ** 2
     expected = logsumexp(X[:, None, :] - squared / eps, axis=-1)
-    np.testing.assert_allclose(_softmin.log_convolve(X, grid, grid, eps), expected, rtol=1e-12)
+    with config_context(compiled_kernels=engine == "numba"):
+        convolved = _softmin.log_convolve(X, grid, grid, eps)
+    np.testing.assert_allclose(convolved, expected, rtol=1e-12)
 
 
 def test_kernel_domain_route_matches_log_domain_route(monkeypatch):

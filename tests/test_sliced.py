@@ -17,6 +17,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.neighbors import KNeighborsClassifier, NearestNeighbors
 from sklearn.utils._param_validation import InvalidParameterError
 
+import skimgdist
 from skimgdist import (
     MaxSlicedWasserstein,
     SlicedWasserstein,
@@ -32,12 +33,10 @@ ENGINES = ["numpy", pytest.param("compiled", marks=pytest.mark.skipif(
 
 
 @pytest.fixture(params=ENGINES)
-def engine(request, monkeypatch):
+def engine(request):
     """Run a test with the compiled kernels and with the NumPy fallback."""
-    if request.param == "numpy":
-        for kernel in _sliced_kernels.__all__:
-            monkeypatch.setattr(_sliced_kernels, kernel, None)
-    return request.param
+    with skimgdist.config_context(compiled_kernels=request.param != "numpy"):
+        yield request.param
 
 
 def _images(n, shape, seed=0):
@@ -198,7 +197,7 @@ def test_pairwise_equals_scikit_learn_per_pair_route(engine):
                                via_function, rtol=1e-12)
 
 
-def test_compiled_kernel_equals_numpy_fallback(monkeypatch):
+def test_compiled_kernel_equals_numpy_fallback():
     if _sliced_kernels.merge_costs is None:
         pytest.skip("numba (the 'fast' extra) is not installed")
     X = _images(5, (10, 10), seed=11)
@@ -208,16 +207,14 @@ def test_compiled_kernel_equals_numpy_fallback(monkeypatch):
         metric = cls(n_projections=9, p=p)
         compiled = metric.pairwise(X)
         per_pair = np.array([[metric(x, y) for y in X] for x in X])
-        with monkeypatch.context() as patch:
-            for kernel in _sliced_kernels.__all__:
-                patch.setattr(_sliced_kernels, kernel, None)
+        with skimgdist.config_context(compiled_kernels=False):
             fallback = metric.pairwise(X)
         np.testing.assert_allclose(compiled, fallback, rtol=1e-12, atol=1e-15)
         np.testing.assert_allclose(per_pair, fallback, rtol=1e-12, atol=1e-15)
 
 
 @pytest.mark.parametrize("cls", [SlicedWasserstein, MaxSlicedWasserstein])
-def test_per_pair_kernels_on_extreme_images(cls, monkeypatch):
+def test_per_pair_kernels_on_extreme_images(cls):
     # Point masses (a CDF at 1 from the first or only at the last pixel), identical images
     # (every merge step advances both indices, into the padding of the buffers) and a
     # half-empty image: the single-pair kernels against the NumPy route.
@@ -232,16 +229,14 @@ def test_per_pair_kernels_on_extreme_images(cls, monkeypatch):
     for p in (1, 1.5, 2, 3):
         metric = cls(image_shape=shape, n_projections=6, p=p)
         per_pair = np.array([[metric(x, y) for y in X] for x in X])
-        with monkeypatch.context() as patch:
-            for kernel in _sliced_kernels.__all__:
-                patch.setattr(_sliced_kernels, kernel, None)
+        with skimgdist.config_context(compiled_kernels=False):
             fallback = metric.pairwise(X)
         np.testing.assert_allclose(per_pair, fallback, rtol=1e-12, atol=1e-15)
         np.testing.assert_array_equal(np.diag(per_pair), 0.0)
 
 
 @pytest.mark.parametrize("p", [1, 2, 3])
-def test_batched_kernels_on_many_images_equal_the_numpy_route(p, monkeypatch):
+def test_batched_kernels_on_many_images_equal_the_numpy_route(p):
     # More images than one tile of the city-block kernel (32 rows) and not a multiple of
     # its blocks of 4, more support points than one chunk of columns (1,024), and enough
     # work for the parallel kernels: compiled batched route against the NumPy one.
@@ -253,9 +248,7 @@ def test_batched_kernels_on_many_images_equal_the_numpy_route(p, monkeypatch):
     for cls in (SlicedWasserstein, MaxSlicedWasserstein):
         metric = cls(image_shape=shape, n_projections=9, p=p)
         compiled = metric.pairwise(X), metric.pairwise(X, Y)
-        with monkeypatch.context() as patch:
-            for kernel in _sliced_kernels.__all__:
-                patch.setattr(_sliced_kernels, kernel, None)
+        with skimgdist.config_context(compiled_kernels=False):
             fallback = metric.pairwise(X), metric.pairwise(X, Y)
         for ours, expected in zip(compiled, fallback, strict=True):
             np.testing.assert_allclose(ours, expected, rtol=1e-12, atol=1e-15)

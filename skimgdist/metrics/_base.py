@@ -10,7 +10,8 @@ Each distance exists in three forms that give the same numbers:
 3. the batched method ``ImageMetric.pairwise(X, Y=None)``.
 
 A subclass states its parameters in ``__init__`` (scikit-learn style, stored
-unchanged), declares them in ``_parameter_constraints``, and implements
+unchanged), declares them in ``_parameter_constraints`` (the shared ``image_shape``
+and ``pixel_size`` are declared here once and inherited), and implements
 :meth:`ImageMetric._pairwise_validated`, which receives images that were
 validated once (and scaled to unit mass when the metric compares
 distributions).  The per-pair ``__call__`` and the batched ``pairwise`` both go
@@ -21,7 +22,13 @@ from __future__ import annotations
 
 from sklearn.base import BaseEstimator
 
-from .._image import check_image_pair, check_images, to_unit_mass
+from .._image import (
+    IMAGE_SHAPE_CONSTRAINT,
+    PIXEL_SIZE_CONSTRAINT,
+    check_image_pair,
+    check_images,
+    to_unit_mass,
+)
 
 
 class ImageMetric(BaseEstimator):
@@ -32,7 +39,8 @@ class ImageMetric(BaseEstimator):
 
     - ``_compares_distributions``: pixels must be finite, non-negative, with
       positive mass per image (default ``True``); override
-      :meth:`_checks_distribution` when a parameter switches it off.
+      :meth:`_checks_distribution` when a parameter switches it off (as
+      ``normalize=False`` does in ``TotalVariation``).
     - ``_is_symmetric``: ``d(x, y) == d(y, x)`` (default ``True``); used by
       ``pairwise(X)`` to compute one triangle only, in subclasses that want it.
     - ``_unit`` and ``_cost_exponent``: what :meth:`distance_unit` and
@@ -44,7 +52,6 @@ class ImageMetric(BaseEstimator):
     >>> import numpy as np
     >>> from skimgdist.metrics import ImageMetric
     >>> class MeanShift(ImageMetric):
-    ...     _parameter_constraints = {"image_shape": [tuple, None]}
     ...     def __init__(self, *, image_shape=None):
     ...         self.image_shape = image_shape
     ...     def _pairwise_validated(self, X, Y, image_shape):
@@ -114,10 +121,18 @@ class ImageMetric(BaseEstimator):
         1.0
         """
         return self._cost_exponent
+    _parameter_constraints = {"image_shape": IMAGE_SHAPE_CONSTRAINT,
+                              "pixel_size": PIXEL_SIZE_CONSTRAINT}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # The shared parameters keep the one declaration above in every metric.
+        cls._parameter_constraints = {**cls._parameter_constraints,
+                                      **ImageMetric._parameter_constraints}
 
     def _checks_distribution(self):
         """Whether inputs must be distributions of light (and are scaled to unit mass)."""
-        return self._compares_distributions and getattr(self, "normalize", True)
+        return self._compares_distributions
 
     def _pairwise_validated(self, X, Y, image_shape):
         """Distance matrix between validated batches; ``Y=None`` means ``Y = X``.

@@ -19,6 +19,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._config import check_allocation
 from ._base import ImageMetric, function_form_of
 from ._divergences import _pairwise_cdist
 
@@ -71,6 +72,10 @@ def _intensity_features(values, bins, value_range):
             f"A pixel value {value:g} lies outside range=({low:g}, {high:g}); widen range "
             f"to cover every pixel value."
         )
+    check_allocation(
+        32 * (n_rows + 1) * bins, f"histograms of {bins:,} bins for {n_rows} images",
+        "Use fewer bins (256 resolve 8-bit images exactly), or bins=None for the exact "
+        "distance between the pixel values.")
     edges = np.linspace(low, high, bins + 1)
     # Bin k holds [edges[k], edges[k + 1]), the last bin also its right edge.
     index = np.minimum(np.searchsorted(edges, values, side="right") - 1, bins - 1)
@@ -150,7 +155,6 @@ class IntensityEMD(ImageMetric):
 
     _unit = "intensity"
     _parameter_constraints = {
-        "image_shape": [tuple, None],
         "bins": [Interval(Integral, 1, None, closed="left"), None],
         "range": [tuple, None],
     }
@@ -275,7 +279,6 @@ class RowwiseEMD(ImageMetric):
     """
 
     _parameter_constraints = {
-        "image_shape": [tuple, None],
         "mode": [StrOptions({"profile", "histogram"})],
         "bins": [Interval(Integral, 1, None, closed="left"), None],
         "range": [tuple, None],

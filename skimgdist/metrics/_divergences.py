@@ -22,11 +22,12 @@ from numbers import Real
 
 import numpy as np
 from scipy.spatial.distance import cdist, pdist, squareform
-from sklearn import get_config
 from sklearn.metrics.pairwise import additive_chi2_kernel
 from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._config import working_memory_bytes
+from .._triangle import place_block
 from ..preprocessing import gaussian_blur
 from ._base import ImageMetric, function_form_of
 
@@ -71,17 +72,14 @@ def _blockwise(pair_sums, n_x, n_y, n_pixels, *, symmetric, n_temporaries):
     ``symmetric=True`` (``Y`` is ``X``) only blocks on or above the diagonal are computed
     and mirrored.
     """
-    budget = min(get_config()["working_memory"], _BLOCK_MIB) * 2**20
+    budget = working_memory_bytes(cap_mib=_BLOCK_MIB)
     side = max(1, math.isqrt(int(budget // (8 * n_pixels * n_temporaries))))
     out = np.empty((n_x, n_y))
     for rows_x in gen_batches(n_x, side):
         for rows_y in gen_batches(n_y, side):
             if symmetric and rows_y.stop <= rows_x.start:
                 continue
-            block = pair_sums(rows_x, rows_y)
-            out[rows_x, rows_y] = block
-            if symmetric and rows_y.start != rows_x.start:
-                out[rows_y, rows_x] = block.T
+            place_block(out, rows_x, rows_y, pair_sums(rows_x, rows_y), symmetric=symmetric)
     return out
 
 
@@ -129,11 +127,14 @@ class TotalVariation(ImageMetric):
            [1. , 0.5, 0. ]])
     """
 
-    _parameter_constraints = {"image_shape": [tuple, None], "normalize": ["boolean"]}
+    _parameter_constraints = {"normalize": ["boolean"]}
 
     def __init__(self, *, image_shape=None, normalize=True):
         self.image_shape = image_shape
         self.normalize = normalize
+
+    def _checks_distribution(self):
+        return self.normalize
 
     def _pairwise_validated(self, X, Y, image_shape):
         return 0.5 * _pairwise_cdist(X, Y, "cityblock")
@@ -224,7 +225,6 @@ class KLDivergence(ImageMetric):
     """
 
     _parameter_constraints = {
-        "image_shape": [tuple, None],
         "eps": [Interval(Real, 0, None, closed="left")],
     }
     _is_symmetric = False
@@ -331,8 +331,6 @@ class JensenShannon(ImageMetric):
            [0.2158, 0.2158, 0.    ]])
     """
 
-    _parameter_constraints = {"image_shape": [tuple, None]}
-
     def __init__(self, *, image_shape=None):
         self.image_shape = image_shape
 
@@ -429,8 +427,6 @@ class Hellinger(ImageMetric):
     0.7071
     """
 
-    _parameter_constraints = {"image_shape": [tuple, None]}
-
     def __init__(self, *, image_shape=None):
         self.image_shape = image_shape
 
@@ -508,8 +504,6 @@ class ChiSquare(ImageMetric):
            [2.        , 0.        , 0.66666667],
            [0.66666667, 0.66666667, 0.        ]])
     """
-
-    _parameter_constraints = {"image_shape": [tuple, None]}
 
     def __init__(self, *, image_shape=None):
         self.image_shape = image_shape
@@ -700,7 +694,6 @@ class FDivergence(ImageMetric):
 
     _parameter_constraints = {
         "f": [StrOptions(set(_NAMED_F)), callable],
-        "image_shape": [tuple, None],
         "slope_at_infinity": [Real, None],
     }
     _is_symmetric = False
@@ -880,7 +873,6 @@ class BlurredL2(ImageMetric):
     _unit = "1/pixels"
     _parameter_constraints = {
         "sigma": [Interval(Real, 0, None, closed="left"), tuple],
-        "image_shape": [tuple, None],
         "mode": [StrOptions({"reflect", "wrap", "constant", "nearest", "mirror"})],
         "truncate": [Interval(Real, 0, None, closed="neither")],
         "normalize": ["boolean"],
@@ -893,6 +885,9 @@ class BlurredL2(ImageMetric):
         self.mode = mode
         self.truncate = truncate
         self.normalize = normalize
+
+    def _checks_distribution(self):
+        return self.normalize
 
     def _blur(self, X, image_shape):
         return gaussian_blur(X, self.sigma, image_shape=image_shape, mode=self.mode,

@@ -17,18 +17,19 @@ approximation only when the user asked for one (``neighborhood`` or ``tolerance`
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
-from functools import lru_cache
 from numbers import Integral, Real
 
 import numpy as np
 import ot
 from scipy.spatial.distance import cdist
-from sklearn import get_config
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._config import geometry_cache, working_memory_bytes
 from .._image import check_pixel_size, pixel_coordinates
+from .._triangle import mirror_upper
 from ._base import ImageMetric, function_form_of
 from ._grid_flow import (
     MAX_NEIGHBORHOOD,
@@ -201,7 +202,6 @@ class Wasserstein(ImageMetric):
     _unit = "pixels"
     _cost_exponent = 2.0
     _parameter_constraints = {
-        "image_shape": [tuple, list, None],
         "ground_metric": [StrOptions({"euclidean", "cityblock", "chebyshev", "sqeuclidean"})],
         "p": [Interval(Real, 1, None, closed="left"), None],
         "method": [StrOptions({"auto", "dense", "grid"})],
@@ -209,7 +209,6 @@ class Wasserstein(ImageMetric):
         "tolerance": [Interval(Real, 0, 1, closed="neither"), None],
         "solver": [StrOptions({"auto", "network_simplex", "highs"})],
         "memory_limit": [Interval(Real, 0, None, closed="neither"), None],
-        "pixel_size": [Interval(Real, 0, None, closed="neither"), "array-like"],
     }
 
     def __init__(self, *, image_shape=None, ground_metric="euclidean", p=None, method="auto",
@@ -254,8 +253,8 @@ class Wasserstein(ImageMetric):
             distances = np.zeros((len(X), len(X)))
             for i in range(len(X)):
                 for j in range(i + 1, len(X)):
-                    distances[i, j] = distances[j, i] = self._distance(X[i], X[j], plan)
-            return distances
+                    distances[i, j] = self._distance(X[i], X[j], plan)
+            return mirror_upper(distances)
         distances = np.empty((len(X), len(Y)))
         for i in range(len(X)):
             for j in range(len(Y)):
@@ -347,8 +346,12 @@ class Wasserstein(ImageMetric):
                 f"neighborhood and tolerance ask for the euclidean grid bound, which the dense "
                 f"method does not compute{reason}. Remove them to get the exact dense value."
             )
+        # The dense cost works in a power-of-two unit near the pixel size (exact scaling),
+        # so that squared coordinates cannot overflow or underflow at any pixel_size.
+        unit = 2.0 ** round(math.log2(size.max()))
         plan = {"method": method, "metric": metric, "p": p, "shape": image_shape,
-                "bound": 0.0, "pixel_size": (float(size[0]), float(size[1]))}
+                "bound": 0.0, "pixel_size": (float(size[0] / unit), float(size[1] / unit)),
+                "unit": unit}
         if method == "grid":
             if not grid_ok:
                 raise ValueError(_grid_refusal(metric, p, square_pixels))
@@ -399,7 +402,7 @@ def _grid_refusal(metric, p, square_pixels):
 
 def _check_dense_memory(n_pixels, memory_limit, metric):
     """Refuse, before allocating, a dense problem beyond the memory budget."""
-    limit_mb = get_config()["working_memory"] if memory_limit is None else memory_limit
+    limit_mb = working_memory_bytes() / 2**20 if memory_limit is None else memory_limit
     needed_mb = 16 * n_pixels**2 / 2**20  # the cost matrix and POT's transport plan
     if needed_mb <= limit_mb:
         return
@@ -438,7 +441,7 @@ def _check_resolution(image_shape, metric, p, pixel_size):
         )
 
 
-@lru_cache(maxsize=2)
+@geometry_cache
 def _dense_cost(image_shape, metric, p, pixel_size):
     """Cost matrix ``(d / d_max)^p`` (at most 1: POT's tolerances are absolute) and ``d_max``."""
     coordinates = pixel_coordinates(image_shape, pixel_size)
@@ -465,7 +468,7 @@ def _emd(a, b, plan, return_plan=False):
         result, log = solve(a, b, cost_matrix, numItermax=_EMD_MAX_ITER, log=True)
     if log["result_code"] != 1:
         raise RuntimeError(f"POT's network simplex did not reach the optimum: {log['warning']}")
-    distance = farthest * float(log["cost"]) ** (1.0 / plan["p"])
+    distance = plan["unit"] * farthest * float(log["cost"]) ** (1.0 / plan["p"])
     return (result if return_plan else None), distance
 
 

@@ -29,12 +29,12 @@ installed, and by SciPy's HiGHS otherwise.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
+from .._config import compiled_kernel, geometry_cache
 from ._multiscale import COARSEST_PIXELS, pool, pooled_shape, prolonged_tree
 
 MAX_NEIGHBORHOOD = 16
@@ -141,7 +141,7 @@ def _directions_and_costs(ground_metric, neighborhood):
     return directions, np.hypot(directions[:, 0], directions[:, 1])
 
 
-@lru_cache(maxsize=8)
+@geometry_cache
 def grid_arcs(image_shape, ground_metric, neighborhood=1):
     """Arcs of the grid graph for a ground metric, in pixel units (cached, read-only).
 
@@ -189,7 +189,7 @@ def grid_arcs(image_shape, ground_metric, neighborhood=1):
     return arcs
 
 
-@lru_cache(maxsize=8)
+@geometry_cache
 def _arc_lookup(image_shape, ground_metric, neighborhood):
     """Sorted ``tail * n_pixels + head`` keys of the grid arcs, to find an arc by its ends."""
     tails, heads, _ = grid_arcs(image_shape, ground_metric, neighborhood)
@@ -216,7 +216,7 @@ def _tree_arcs(image_shape, ground_metric, neighborhood, order, parent):
     return order, parent, arc_ids(children, parent), arc_ids(parent, children)
 
 
-@lru_cache(maxsize=8)
+@geometry_cache
 def _comb_tree(image_shape, ground_metric, neighborhood):
     """A spanning tree of grid arcs to start the network simplex from (cached per shape).
 
@@ -275,7 +275,7 @@ def _solve_network_simplex(supply, image_shape, ground_metric, neighborhood, sta
     return flow, potentials, final_tree
 
 
-@lru_cache(maxsize=4)
+@geometry_cache
 def _incidence(image_shape, ground_metric, neighborhood):
     tails, heads, _ = grid_arcs(image_shape, ground_metric, neighborhood)
     n_arcs = len(tails)
@@ -291,7 +291,7 @@ def _network_simplex():
         from ._network_simplex import network_simplex
     except ImportError:
         return None
-    return network_simplex
+    return compiled_kernel(network_simplex)
 
 
 def _restart_tree(tails, order, parent, arc):
@@ -495,7 +495,8 @@ def resolve_solver(solver):
         return "network_simplex" if _network_simplex() is not None else "highs"
     if solver == "network_simplex" and _network_simplex() is None:
         raise ValueError(
-            "solver='network_simplex' needs numba, which is not installed. Install it with "
+            "solver='network_simplex' needs numba, which is not installed (or switched off "
+            "by skimgdist.config_context(compiled_kernels=False)). Install it with "
             "pip install 'skimgdist[fast]', or use solver='highs' (SciPy, always available)."
         )
     return solver

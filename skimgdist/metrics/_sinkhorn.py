@@ -18,16 +18,16 @@ largest one) are convolved in the kernel domain, as matrix products.
 from __future__ import annotations
 
 import warnings
-from functools import lru_cache
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import gen_batches
-from sklearn.utils._chunking import get_chunk_n_rows
 from sklearn.utils._param_validation import Interval
 
+from .._config import geometry_cache, working_memory_bytes
 from .._image import check_pixel_size
+from .._triangle import mirror_upper
 from ._base import ImageMetric, function_form_of
 from ._softmin import log_convolve
 
@@ -60,7 +60,7 @@ _KERNEL_SPAN = 600.0
 _ARRAYS_PER_PAIR = 24 + 4 * _MEMORY
 
 
-@lru_cache(maxsize=16)
+@geometry_cache
 def _pyramid(image_shape, row_size, column_size):
     """Pixel-centre coordinates of every level, finest first: ``((rows, cols), ...)``.
 
@@ -425,11 +425,9 @@ class _EntropicOT(ImageMetric):
     _unit = "squared pixels"
     _cost_exponent = 1.5
     _parameter_constraints = {
-        "image_shape": [tuple, None],
         "reg": [Interval(Real, 0, None, closed="neither")],
         "tol": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "pixel_size": [Interval(Real, 0, None, closed="neither"), "array-like"],
     }
 
     def __init__(self, *, image_shape=None, reg=1.0, tol=1e-4, max_iter=1000, pixel_size=1.0):
@@ -455,8 +453,8 @@ class _EntropicOT(ImageMetric):
         cost = np.empty(len(left))
         objective = np.empty(len(left))
         error = np.empty(len(left))
-        chunk = get_chunk_n_rows(row_bytes=8 * _ARRAYS_PER_PAIR * P.shape[1],
-                                 max_n_rows=max(1, len(left)))
+        chunk = int(np.clip(working_memory_bytes() // (8 * _ARRAYS_PER_PAIR * P.shape[1]),
+                            1, max(1, len(left))))
         for batch in gen_batches(len(left), chunk):
             s = swap[batch][:, None, None]
             log_a = [np.where(s, lq[right[batch]], lp[left[batch]])
@@ -491,9 +489,7 @@ class _EntropicOT(ImageMetric):
     def _fill(values, left, right, shape, symmetric):
         out = np.empty(shape)
         out[left, right] = values
-        if symmetric:
-            out[right, left] = values
-        return out
+        return mirror_upper(out) if symmetric else out
 
 
 class Sinkhorn(_EntropicOT):

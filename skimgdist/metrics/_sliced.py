@@ -21,16 +21,17 @@ the amount of work.
 
 from __future__ import annotations
 
-from functools import lru_cache
+import math
 from numbers import Integral, Real
 
 import numpy as np
 from scipy.spatial.distance import cdist, pdist, squareform
-from sklearn import get_config
 from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._config import check_allocation, compiled_kernel, geometry_cache, working_memory_bytes
 from .._image import check_pixel_size, pixel_coordinates
+from .._triangle import mirror_upper
 from . import _sliced_kernels
 from ._base import ImageMetric, function_form_of
 
@@ -43,6 +44,8 @@ __all__ = [
 
 _DEFAULT_N_PROJECTIONS = 50
 _UNIT_NORM_TOLERANCE = 1e-6
+# |displacement|^p below 1e-300 (in units of the image diagonal) is too close to underflow.
+_SMALLEST_DECADE = 300
 
 
 def _directions(projections, n_projections, random_state):
@@ -87,7 +90,7 @@ def _directions(projections, n_projections, random_state):
     return directions / norms[:, np.newaxis]
 
 
-@lru_cache(maxsize=16)
+@geometry_cache
 def _sort_orders(image_shape, directions_bytes, row_size, column_size):
     """Per direction, the order of the pixels along it: uint32 ``(n_directions, n_pixels)``.
 
@@ -103,7 +106,7 @@ def _sort_orders(image_shape, directions_bytes, row_size, column_size):
     n_pixels = coordinates.shape[0]
     index_type = np.uint32 if n_pixels <= np.iinfo(np.uint32).max else np.uint64
     order = np.empty((len(directions), n_pixels), dtype=index_type)
-    grid_order = _sliced_kernels.grid_order
+    grid_order = compiled_kernel(_sliced_kernels.grid_order)
     for d in range(len(directions)):  # one direction at a time keeps the peak memory low
         if grid_order is None or not grid_order(coordinates, *image_shape, *directions[d],
                                                 row_size, column_size, order[d]):
@@ -156,11 +159,12 @@ class _DirectionBlock:
         appended up to a multiple of ``row_multiple`` rows.
         """
         n_rows = -(-len(X) // row_multiple) * row_multiple
-        if _sliced_kernels.image_cdfs is not None:
+        kernel = compiled_kernel(_sliced_kernels.image_cdfs)
+        if kernel is not None:
             out = np.empty((n_rows, len(self.positions)))
             out[len(X):] = 0.0
             weights = np.ones(len(self.positions)) if weights is None else weights
-            _sliced_kernels.image_cdfs(X, self.order, self.distinct, weights, out)
+            kernel(X, self.order, self.distinct, weights, out)
             return out
         n_block, n_pixels = self.order.shape
         cumulative = X[:, self.order.ravel()].reshape(len(X), n_block, n_pixels)
@@ -186,7 +190,7 @@ def _costs_p1(X, Y, block, reduce):
     symmetric = Y is None
     bounds = [(0, len(block.positions))] if reduce == "sum" else list(
         zip(block.offsets[:-1], block.offsets[1:], strict=True))
-    kernel = _sliced_kernels.cityblock_costs
+    kernel = compiled_kernel(_sliced_kernels.cityblock_costs)
     GX = block.cdfs(X, block.gaps, row_multiple=1 if kernel is None else 4)
     GY = GX if symmetric else block.cdfs(Y, block.gaps, row_multiple=1 if kernel is None else 4)
     result = None
@@ -201,20 +205,19 @@ def _costs_p1(X, Y, block, reduce):
         result = cost if result is None else np.maximum(result, cost)
     result = result[:len(X), :len(X) if symmetric else len(Y)]
     if kernel is not None and symmetric:
-        lower = np.tril_indices(len(X), -1)
-        result[lower] = result.T[lower]
+        mirror_upper(result)
     return result
 
 
 def _costs_merge(FX, FY, block, p, reduce, symmetric):
     """Sum (or max) over the block's directions of ``W_p^p`` between every pair of rows."""
-    if _sliced_kernels.merge_costs is not None:
+    kernel = compiled_kernel(_sliced_kernels.merge_costs)
+    if kernel is not None:
         out = np.zeros((len(FX), len(FY)))
-        _sliced_kernels.merge_costs(FX, FY, block.positions, block.offsets, float(p),
-                                    reduce == "max", symmetric, out)
+        kernel(FX, FY, block.positions, block.offsets, float(p), reduce == "max", symmetric,
+               out)
         if symmetric:
-            upper = np.triu_indices(len(FX), 1)
-            out[upper[1], upper[0]] = out[upper]
+            mirror_upper(out)
         return out
     return _numpy_merge_costs(FX, FY, block, p, reduce, symmetric)
 
@@ -240,9 +243,7 @@ def _numpy_merge_costs(FX, FY, block, p, reduce, symmetric):
                 total[pairs], cost)
     result = np.zeros((n_x, n_y))
     result[pairs_i, pairs_j] = total
-    if symmetric:
-        result[pairs_j, pairs_i] = total
-    return result
+    return mirror_upper(result) if symmetric else result
 
 
 def _merged_wasserstein_pp(a, b, positions, p):
@@ -274,13 +275,42 @@ def _power(values, p):
     return values**p
 
 
+def _length_unit(image_shape, pixel_size, p):
+    """The power of two at or above the image diagonal, the length unit of the computation.
+
+    In that unit every displacement is at most 1, so ``|displacement|^p`` cannot
+    overflow at any ``p`` or ``pixel_size``, and scaling by a power of two is exact.
+    A ``p`` so large that a one-pixel displacement would underflow to 0 is refused.
+    """
+    extent = (np.asarray(image_shape) - 1) * pixel_size
+    diagonal = float(np.hypot(*extent))
+    if not np.isfinite(diagonal):
+        raise ValueError(
+            f"pixel_size={pixel_size.tolist()} makes the {image_shape[0]}x{image_shape[1]} "
+            f"image wider than the float64 range; use a smaller pixel_size (a different "
+            f"unit of length).")
+    if diagonal == 0.0:  # a single pixel: every distance is 0
+        return 1.0
+    unit = 2.0 ** math.ceil(math.log2(diagonal))
+    finest = float(pixel_size[extent > 0].min())
+    decades = math.log10(unit / finest)
+    if p * decades > _SMALLEST_DECADE:
+        raise ValueError(
+            f"p={p:g} is too large for {image_shape[0]}x{image_shape[1]} images with "
+            f"pixel_size={pixel_size.tolist()}: a one-pixel displacement to the power p would "
+            f"fall below the float64 range and the distance would round to 0. Use "
+            f"p <= {math.floor(_SMALLEST_DECADE / decades)} here (W_p changes little beyond: it "
+            f"tends to the largest displacement), or downscale the images.")
+    return unit
+
+
 def _working_bytes():
     """Memory budget for temporaries: scikit-learn's ``working_memory``, at most 32 MiB.
 
     Blocks beyond a few tens of MiB make nothing faster, and a small cap keeps the
     peak memory of a single pair of large images low.
     """
-    return int(min(get_config()["working_memory"], 32) * 2**20)
+    return working_memory_bytes(cap_mib=32)
 
 
 class _SlicedBase(ImageMetric):
@@ -288,12 +318,10 @@ class _SlicedBase(ImageMetric):
 
     _unit = "pixels"
     _parameter_constraints = {
-        "image_shape": [tuple, None],
         "n_projections": [Interval(Integral, 1, None, closed="left"), None],
         "p": [Interval(Real, 1, None, closed="left")],
         "projections": [StrOptions({"equispaced", "random"}), "array-like"],
         "random_state": [Interval(Integral, 0, 2**32 - 1, closed="both"), None],
-        "pixel_size": [Interval(Real, 0, None, closed="neither"), "array-like"],
     }
     _reduce = "sum"
 
@@ -371,20 +399,30 @@ class _SlicedBase(ImageMetric):
             image_shape=self.image_shape, pixel_size=self.pixel_size)
 
     def _pairwise_validated(self, X, Y, image_shape):
+        n_directions = (len(self.projections) if not isinstance(self.projections, str)
+                        else self.n_projections or _DEFAULT_N_PROJECTIONS)
+        check_allocation(
+            4 * n_directions * image_shape[0] * image_shape[1],
+            f"the pixel orders of {n_directions} directions on {image_shape[0]}x"
+            f"{image_shape[1]} images",
+            "Use fewer directions (n_projections), or shrink the images with "
+            "skimgdist.Downscale.")
         directions = np.ascontiguousarray(
             _directions(self.projections, self.n_projections, self.random_state))
-        size = check_pixel_size(self.pixel_size)
+        unit = _length_unit(image_shape, check_pixel_size(self.pixel_size), self.p)
+        size = check_pixel_size(self.pixel_size) / unit
         order = _sort_orders(tuple(image_shape), directions.tobytes(), float(size[0]),
                              float(size[1]))
         coordinates = pixel_coordinates(image_shape, size)
         symmetric = Y is None
         Y = X if symmetric else Y
-        if _sliced_kernels.pair_cost is not None and len(X) == len(Y) == 1 and not symmetric:
+        pair_cost = compiled_kernel(_sliced_kernels.pair_cost)
+        if pair_cost is not None and len(X) == len(Y) == 1 and not symmetric:
             # The per-pair route: no per-image arrays to share, so the compiled
             # kernel works from the two images directly (no NumPy temporaries).
-            cost = _sliced_kernels.pair_cost(X[0], Y[0], order, coordinates, directions,
+            cost = pair_cost(X[0], Y[0], order, coordinates, directions,
                                              float(self.p), self._reduce == "max")
-            return self._finish(np.array([[cost]]), len(directions))
+            return unit * self._finish(np.array([[cost]]), len(directions))
         n_directions, n_pixels = order.shape
         # Per direction: the CDFs of all images plus as much again in temporaries,
         # and the support (positions, gaps, indices).
@@ -401,7 +439,7 @@ class _SlicedBase(ImageMetric):
                 FY = FX if symmetric else block.cdfs(Y)
                 cost = _costs_merge(FX, FY, block, self.p, self._reduce, symmetric)
             total = total + cost if self._reduce == "sum" else np.maximum(total, cost)
-        return self._finish(total, n_directions)
+        return unit * self._finish(total, n_directions)
 
     def _finish(self, total, n_directions):
         """From the sum (or max) over directions of ``W_p^p`` to the distance."""

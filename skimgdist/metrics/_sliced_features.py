@@ -42,6 +42,7 @@ import numpy as np
 from scipy.spatial.distance import cdist
 from sklearn.utils import gen_batches
 
+from .._config import compiled_kernel
 from .._image import check_pixel_size, pixel_coordinates
 from . import _sliced_kernels
 from ._sliced import _DirectionBlock, _sort_orders, _working_bytes
@@ -106,7 +107,7 @@ class SlicedFeatures:
         means = np.empty((len(X), L, M))
         slopes = np.empty((len(X), L, M))
         residuals = np.empty((len(X), L))
-        kernel = _sliced_kernels.quantile_bins or _numpy_quantile_bins
+        kernel = compiled_kernel(_sliced_kernels.quantile_bins) or _numpy_quantile_bins
         kernel(cdfs, self.block.positions, self.block.offsets, means, slopes, residuals)
         # Coefficients in the orthonormal basis 1 / sqrt(w), sqrt(3 / w) s(t) per
         # bin of width w = 1 / M, over sqrt(L) for the mean over directions.

@@ -36,6 +36,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils import gen_batches
 
+from .._config import compiled_kernel, working_memory_bytes
+
 try:
     import numba
 except ImportError:  # the optional extra "fast" is not installed
@@ -46,8 +48,8 @@ except ImportError:  # the optional extra "fast" is not installed
 _CUT = 40.0
 # Largest exponent of a factor of the multiplicative walk (no overflow: e^600 < e^709).
 _STEP_LIMIT = 300.0
-# Bytes of the temporary block in the dense engine (kept cache sized).
-_DENSE_BLOCK_BYTES = 2**21
+# MiB of the temporary block in the dense engine (kept cache sized).
+_DENSE_BLOCK_MIB = 2
 
 
 def log_convolve(X, source, target, eps, *, weighted=False):
@@ -73,7 +75,7 @@ def log_convolve(X, source, target, eps, *, weighted=False):
         Only with ``weighted=True``.
     """
     X = np.ascontiguousarray(X, dtype=np.float64)
-    if numba is not None:
+    if compiled_kernel(numba) is not None:
         Y, Yw = _numba_engine()(X, source, target, float(eps), bool(weighted))
     else:
         Y, Yw = _dense_log_convolve(X, source, target, eps, weighted)
@@ -94,7 +96,7 @@ def _dense_logsumexp(X, log_kernel):
     """``out[r, k] = log sum_i exp(X[r, i] + log_kernel[k, i])`` in bounded blocks."""
     n_rows = X.shape[0]
     out = np.empty((n_rows, log_kernel.shape[0]))
-    rows_per_block = max(1, _DENSE_BLOCK_BYTES // (8 * log_kernel.size))
+    rows_per_block = max(1, working_memory_bytes(cap_mib=_DENSE_BLOCK_MIB) // (8 * log_kernel.size))
     for batch in gen_batches(n_rows, rows_per_block):
         block = X[batch, None, :] + log_kernel[None, :, :]
         peak = block.max(axis=-1)
