@@ -174,8 +174,64 @@ def test_function_forms_match_classes():
 def test_not_converged_warns_with_the_error_reached():
     rng = np.random.default_rng(6)
     a, b = images(rng, (8, 8))
-    with pytest.warns(ConvergenceWarning, match=r"max_iter=2 .* marginal error \d"):
-        sinkhorn(a, b, reg=0.05, tol=1e-12, max_iter=2)
+    with pytest.warns(ConvergenceWarning, match=r"max_iter=40 .* within tol=1e-12 .* marginal "
+                                                r"error 0.000\d+ .* moved by up to 0.000"):
+        sinkhorn(a, b, reg=0.5, tol=1e-12, max_iter=40)
+    with pytest.raises(ValueError, match=r"max_iter=2 .* marginal error 0.08"):
+        sinkhorn(a, b, reg=0.5, tol=1e-12, max_iter=2)
+
+
+def test_meaningless_non_converged_values_are_refused():
+    """At tiny reg on white noise the iterations stall far from the marginals: an error, not
+    a value 10x above W2^2 or a negative divergence with only a warning (issue 16)."""
+    a, b = images(np.random.default_rng(0), (16, 16), floor=0.0)
+    for function in (sinkhorn, sinkhorn_divergence):
+        with pytest.raises(ValueError, match=r"marginal error .* meaningless. Increase max_iter"):
+            function(a, b, reg=1e-3)
+
+
+@pytest.mark.parametrize(("side", "params", "message"), [
+    (8, {"reg": 1e-18}, r"reg=1e-18 is 1e-18 times .* reg in \[0.001, "),
+    (16, {"reg": 1e-18}, r"reg=1e-18 is 1e-18 times .* reg in \[0.001, "),
+    (16, {"pixel_size": 1e8}, r"reg=1.0 is 1e-16 times the squared pixel size .* \[1e\+13, "),
+    (8, {"pixel_size": 1e30}, r"reg=1.0 is 1e-60 times"),
+    (8, {"pixel_size": 1e300, "max_iter": 1}, r"pixel_size=1e\+300 .* outside float64: .* "
+                                              r"between 1e-150 and 1.01e\+149"),
+    (8, {"pixel_size": 1e-160}, r"between 1e-150 and"),
+    (8, {"pixel_size": 1e-100, "reg": 1e101}, r"reg in \[1e-203, 1e\+100\]"),
+])
+def test_parameters_beyond_float64_are_refused_with_the_valid_range(side, params, message):
+    """These crashed (SIGSEGV, ZeroDivisionError), returned nan or never returned (issue 16)."""
+    a, b = images(np.random.default_rng(side), (side, side))
+    with pytest.raises(ValueError, match=message):
+        sinkhorn(a, b, **params)
+
+
+@pytest.mark.parametrize("scale", [1e-140, 1e-3, 1e8, 1e100])
+def test_only_reg_relative_to_the_pixel_size_matters(scale):
+    """The solver works in pixel units: extreme pixel sizes give the scaled pixel-unit value."""
+    a, b = images(np.random.default_rng(17), (6, 7))
+    base = sinkhorn(a, b, image_shape=(6, 7), reg=0.7, **TIGHT)
+    scaled = sinkhorn(a, b, image_shape=(6, 7), reg=0.7 * scale**2,
+                      pixel_size=(scale, scale / 2), **TIGHT)
+    anisotropic = sinkhorn(a, b, image_shape=(6, 7), reg=0.7, pixel_size=(1.0, 0.5), **TIGHT)
+    assert base != anisotropic
+    assert scaled == pytest.approx(anisotropic * scale**2, rel=1e-9)
+
+
+@pytest.mark.parametrize("metric", [Sinkhorn(), SinkhornDivergence()])
+def test_pairwise_of_a_single_image(metric):
+    """One image: no off-diagonal pair to solve (raised an internal error, issue 16)."""
+    x = images(np.random.default_rng(3), (6, 6), n=1)
+    expected = sinkhorn(x[0], x[0]) if isinstance(metric, Sinkhorn) else 0.0
+    assert metric.pairwise(x) == pytest.approx(np.array([[expected]]), rel=1e-12)
+
+
+@pytest.mark.parametrize("eps", [0.0, -1.0, np.inf, np.nan])
+def test_log_convolve_refuses_a_temperature_it_would_divide_by(eps):
+    grid = np.arange(4.0)
+    with pytest.raises(ValueError, match="positive and finite"):
+        _softmin.log_convolve(np.zeros((1, 4)), grid, grid, eps)
 
 
 def test_converged_is_silent():
