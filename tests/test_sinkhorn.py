@@ -59,6 +59,47 @@ def test_matches_pot_sinkhorn2(shape, reg, pixel_size, pot_tol):
     assert ours == pytest.approx(float(expected), rel=1e-6)
 
 
+def heatmaps(shape, seed, levels=None):
+    """Two smooth unit-mass images (Gaussian bumps); ``levels=255`` quantises them to 8 bits,
+    which leaves zero pixels (POT then runs on the supports)."""
+    rng = np.random.default_rng(seed)
+    rows, columns = np.indices(shape)
+    pair = []
+    for _ in range(2):
+        image = np.zeros(shape)
+        for _ in range(3):
+            r, c = rng.uniform(0.2, 0.8, 2) * shape
+            width = rng.uniform(0.06, 0.15) * min(shape)
+            image += np.exp(-((rows - r) ** 2 + (columns - c) ** 2) / (2 * width**2))
+        if levels:
+            image = np.floor(image / image.max() * levels)
+        pair.append(image.ravel() / image.sum())
+    return pair
+
+
+def pot_sinkhorn2_on_supports(a, b, M, reg):
+    """POT's log-domain ``sinkhorn2`` at a tight threshold, warm-started from its kernel-domain
+    solver (the log-domain iterations alone take minutes at 48x48)."""
+    sa, sb = a > 0, b > 0
+    a, b, M = a[sa], b[sb], M[np.ix_(sa, sb)]
+    _, log = ot.sinkhorn(a, b, M, reg, method="sinkhorn", stopThr=1e-10, numItermax=100_000,
+                         log=True)
+    return float(ot.sinkhorn2(a, b, M, reg, method="sinkhorn_log", stopThr=1e-11,
+                              numItermax=100_000, warmstart=(np.log(log["u"]), np.log(log["v"]))))
+
+
+@pytest.mark.parametrize(("shape", "reg", "levels"), [
+    ((16, 16), 1.0, None), ((16, 16), 1.0, 255), ((24, 20), 1.0, 255), ((32, 32), 6.0, 255),
+    ((48, 48), 16.0, None)])
+def test_default_tolerance_meets_the_accuracy_contract(shape, reg, levels):
+    """Deliver 1 of issue 13: at the default tol the value equals POT's to 1e-6 relative."""
+    a, b = heatmaps(shape, sum(shape), levels)
+    expected = pot_sinkhorn2_on_supports(a, b, dense_cost(shape), reg)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert sinkhorn(a, b, image_shape=shape, reg=reg) == pytest.approx(expected, rel=1e-6)
+
+
 def test_zero_pixels_match_pot_on_the_support():
     rng = np.random.default_rng(3)
     a, b = images(rng, (7, 7))
