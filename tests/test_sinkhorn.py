@@ -400,3 +400,37 @@ def test_anderson_and_over_relaxation_reach_the_same_value(monkeypatch):
     assert np.allclose(accelerated, pairwise_distances(X, metric=metric), rtol=1e-12, atol=0)
     monkeypatch.setattr(_sinkhorn, "_ANDERSON_MAX_ITER", 0)
     assert np.allclose(metric.pairwise(X), accelerated, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize(("side", "reg"), [(9, 1.0), (40, 1.0), (70, 2.0), (101, 4.0)])
+def test_quantised_8bit_heatmaps_meet_the_contract_at_several_sizes(side, reg):
+    """Zero regions on every pyramid level: converges silently, to the tight-tolerance value."""
+    a, b = heatmaps((side, side), side, levels=255)
+    assert (a == 0).mean() > 0.1 and (b == 0).mean() > 0.1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(all="raise"):  # no division by underflowed values anywhere
+            value = sinkhorn(a, b, reg=reg)
+    assert value == pytest.approx(sinkhorn(a, b, reg=reg, **TIGHT), rel=1e-6)
+
+
+@pytest.mark.skipif(_softmin.numba is None, reason="the numba engine is not installed")
+def test_coarse_levels_of_a_299_pyramid_with_zero_regions(monkeypatch):
+    """The 8-bit 299x299 heatmaps that once crashed the compiled soft-min: their coarse levels
+    (irregular last cells, large zero regions) solved directly, numba against NumPy."""
+    a, b = heatmaps((299, 299), 299, levels=255)
+    grids = _sinkhorn._pyramid((299, 299), 1.0, 1.0)
+    assert [len(rows) for rows, _ in grids] == [299, 150, 75, 38, 19]
+    with np.errstate(divide="ignore"):
+        log_a = _sinkhorn._mass_pyramid(a[None], (299, 299), len(grids))[3:]
+        log_b = _sinkhorn._mass_pyramid(b[None], (299, 299), len(grids))[3:]
+    assert np.isneginf(log_a[0]).mean() > 0.05
+    results = []
+    for engine in ("numba", "numpy"):
+        if engine == "numpy":
+            monkeypatch.setattr(_softmin, "numba", None)
+        with np.errstate(over="raise", invalid="raise"):
+            cost, _, error, converged = _sinkhorn._solve(log_a, log_b, grids[3:], 4.0, 1e-9, 5000)
+        assert converged.all() and error[0] < 1e-4 and np.isfinite(cost).all()
+        results.append(cost[0])
+    assert results[0] == pytest.approx(results[1], rel=1e-9)
