@@ -430,7 +430,35 @@ def test_coarse_levels_of_a_299_pyramid_with_zero_regions(monkeypatch):
         if engine == "numpy":
             monkeypatch.setattr(_softmin, "numba", None)
         with np.errstate(over="raise", invalid="raise"):
-            cost, _, error, converged = _sinkhorn._solve(log_a, log_b, grids[3:], 4.0, 1e-9, 5000)
+            cost, _, error, converged, _ = _sinkhorn._solve(log_a, log_b, grids[3:], 4.0, 1e-9,
+                                                            5000)
         assert converged.all() and error[0] < 1e-4 and np.isfinite(cost).all()
         results.append(cost[0])
     assert results[0] == pytest.approx(results[1], rel=1e-9)
+
+
+@pytest.mark.parametrize("pixel_size", [1.0, (1.5, 0.5)])
+def test_transport_matches_pot_plan(pixel_size):
+    """Potentials, marginals and the barycentric displacement (in pixels) of POT's plan."""
+    shape, reg = (6, 7), 0.8
+    a, b = images(np.random.default_rng(21), shape)
+    a[:5] = 0  # dark source pixels: no displacement
+    a /= a.sum()
+    size = np.broadcast_to(pixel_size, (2,))
+    M = dense_cost(shape, size)
+    plan = Sinkhorn(image_shape=shape, reg=reg, pixel_size=pixel_size, **TIGHT).transport(a, b)
+    support = a > 0
+    P = np.zeros((a.size, b.size))
+    P[support] = pot_plan(a[support], b, M[support], reg)
+    f, g = plan.source_potential.ravel(), plan.target_potential.ravel()
+    with np.errstate(divide="ignore"):
+        ours = np.exp(np.log(a)[:, None] + np.log(b)[None, :] + (f[:, None] + g[None, :] - M) / reg)
+    np.testing.assert_allclose(ours, P, rtol=1e-7, atol=1e-15)
+    assert plan.value == pytest.approx(np.sum(P * M), rel=1e-9)
+    np.testing.assert_array_equal(plan.source_marginal.ravel(), a)
+    np.testing.assert_allclose(plan.target_marginal.ravel(), b, rtol=1e-9)
+    coords = np.indices(shape).reshape(2, -1).T * size
+    expected = np.zeros((a.size, 2))
+    expected[support] = (P[support] @ coords / a[support, None] - coords[support]) / size
+    assert plan.displacement.shape == (*shape, 2)
+    np.testing.assert_allclose(plan.displacement.reshape(-1, 2), expected, rtol=1e-8, atol=1e-9)

@@ -18,6 +18,7 @@ largest one) are convolved in the kernel domain, as matrix products.
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from functools import lru_cache
 from numbers import Integral, Real
 
@@ -31,7 +32,8 @@ from .._image import check_pixel_size
 from ._base import ImageMetric, function_form_of
 from ._softmin import log_convolve
 
-__all__ = ["Sinkhorn", "SinkhornDivergence", "sinkhorn", "sinkhorn_divergence"]
+__all__ = ["Sinkhorn", "SinkhornDivergence", "SinkhornTransport", "sinkhorn",
+           "sinkhorn_divergence"]
 
 # Images are pooled 2x2 until both sides are at most this long (coarsest level).
 _COARSEST_SIDE = 32
@@ -212,6 +214,9 @@ def _solve(log_a, log_b, grids, reg, tol, max_iter):
         L1 marginal error reached.
     converged : ndarray of shape (m,)
         Whether the pair met the stopping rule.
+    potentials : tuple of ndarray of shape (m, h, w)
+        ``f``, ``g`` (the plan is ``a_i b_j exp((f_i + g_j - C_ij) / reg)``) and the
+        plan's column marginal (its rows are exactly ``a``).
     """
     level = len(grids) - 1
     f = np.zeros_like(log_a[level])
@@ -245,13 +250,35 @@ def _solve(log_a, log_b, grids, reg, tol, max_iter):
             log_a[0][late], log_b[0][late], f[late], g[late], grids[0], reg, stop,
             max_iter - n_anderson)
     cost = _transport_cost(log_a[0] + f / reg, log_b[0] + g / reg, grids[0], reg)
-    # Rows of the plan are exact; its column marginal is b * exp((g - g_next) / reg).
-    with np.errstate(over="ignore"):  # a pair far from converged has an infinite error
-        column_marginal = np.exp(log_b[0] + (g - g_next) / reg)
+    column_marginal = _column_marginal(log_b[0], g, g_next, reg)
     a = np.exp(log_a[0])
     objective = (a * f).sum(axis=(1, 2)) + (column_marginal * g).sum(axis=(1, 2))
     error = np.abs(column_marginal - np.exp(log_b[0])).sum(axis=(1, 2))
-    return cost, objective, error, stop(a, f, g, column_marginal, np.exp(log_b[0]), error)
+    converged = stop(a, f, g, column_marginal, np.exp(log_b[0]), error)
+    return cost, objective, error, converged, (f, g, column_marginal)
+
+
+def _column_marginal(log_b, g, g_next, reg):
+    """Rows of the plan ``(f, g)`` are exact; its column marginal is ``b exp((g - g') / reg)``."""
+    with np.errstate(over="ignore"):  # a pair far from converged has an infinite error
+        return np.exp(log_b + (g - g_next) / reg)
+
+
+def _barycentric_displacement(log_b, g, f, grid, reg):
+    """``E[y | x] - x`` under the plan ``(f, g)`` for every source pixel, ``(m, h, w, 2)``.
+
+    The conditional mean of each coordinate is a ratio of two Gaussian
+    log-convolutions of ``b e^{g / reg}``, one weighted by that coordinate
+    (coordinates are non-negative, so their logarithm is defined).
+    """
+    rows, cols = grid
+    target = log_b + g / reg
+    total = _log_convolve_2d(target, grid, grid, reg)
+    with np.errstate(divide="ignore"):
+        by_row = _log_convolve_2d(target + np.log(rows)[:, None], grid, grid, reg)
+        by_col = _log_convolve_2d(target + np.log(cols)[None, :], grid, grid, reg)
+    return np.stack([np.exp(by_row - total) - rows[:, None],
+                     np.exp(by_col - total) - cols[None, :]], axis=-1)
 
 
 def _marginal_below(tol):
@@ -467,6 +494,51 @@ def _canonical_pairs(A, B):
     return differs[rows, first] & (B[rows, first] < A[rows, first])
 
 
+@dataclass(frozen=True)
+class SinkhornTransport:
+    r"""The entropic plan between two images, through its dual potentials.
+
+    The plan is :math:`P_{ij} = a_i b_j \exp((f_i + g_j - C_{ij}) / \varepsilon)`
+    (never formed: ``n x n``); its rows sum exactly to ``a``, its columns to
+    ``target_marginal`` (``b`` up to the solver's tolerance).
+
+    Attributes
+    ----------
+    value : float
+        The transport cost :math:`\langle P, C \rangle`, as :class:`Sinkhorn` returns it.
+    source_potential, target_potential : ndarray of shape (h, w)
+        The dual potentials ``f`` and ``g``, in the units of the cost (squared
+        ``pixel_size`` units); finite everywhere, meaningful where the image has light.
+    source_marginal, target_marginal : ndarray of shape (h, w)
+        Row and column sums of the plan (the first is ``x`` at unit mass).
+    displacement : ndarray of shape (h, w, 2)
+        Barycentric displacement, in pixels along (rows, columns): where the light of
+        each pixel of ``x`` goes on average, minus where it is.  Zero where ``x`` is dark.
+    image_shape : tuple of two int
+        ``(height, width)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skimgdist import Sinkhorn
+    >>> x = np.zeros((8, 8)); x[2, 2] = 1
+    >>> y = np.zeros((8, 8)); y[5, 4] = 1
+    >>> plan = Sinkhorn(reg=0.5).transport(x.ravel(), y.ravel())
+    >>> plan.displacement[2, 2].round(6)        # three rows down, two columns right
+    array([3., 2.])
+    >>> print(round(plan.value, 6))
+    13.0
+    """
+
+    value: float
+    source_potential: np.ndarray
+    target_potential: np.ndarray
+    source_marginal: np.ndarray
+    target_marginal: np.ndarray
+    displacement: np.ndarray
+    image_shape: tuple
+
+
 class _EntropicOT(ImageMetric):
     """Shared parameters, validation and batched solver of the Sinkhorn metrics."""
 
@@ -544,7 +616,7 @@ class _EntropicOT(ImageMetric):
                      for lp, lq in zip(pyramid_p, pyramid_q, strict=True)]
             log_b = [np.where(s, lp[left[batch]], lq[right[batch]])
                      for lp, lq in zip(pyramid_p, pyramid_q, strict=True)]
-            cost[batch], objective[batch], error[batch], converged[batch] = _solve(
+            cost[batch], objective[batch], error[batch], converged[batch], _ = _solve(
                 log_a, log_b, grids, reg_px, float(self.tol), int(self.max_iter))
         self._check_convergence(error, converged)
         return scale2 * cost, scale2 * objective
@@ -700,6 +772,48 @@ class Sinkhorn(_EntropicOT):
         left, right = self._pair_indices(len(X), len(Y), symmetric)
         cost, _ = self._solve_pairs(X, Y, left, right, image_shape)
         return self._fill(cost, left, right, (len(X), len(Y)), symmetric)
+
+    def transport(self, x, y):
+        """The entropic plan from ``x`` to ``y``: potentials, marginals, displacement field.
+
+        Parameters
+        ----------
+        x, y : array-like of shape (n_pixels,)
+            Two flattened images (scaled to unit mass); ``x`` is the source.
+
+        Returns
+        -------
+        plan : SinkhornTransport
+            The value (as ``self(x, y)``), the dual potentials, the plan's marginals
+            and the barycentric displacement of every source pixel, in pixels.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skimgdist import Sinkhorn
+        >>> x = np.zeros((6, 6)); x[1, 1] = 1
+        >>> y = np.zeros((6, 6)); y[1, 4] = 1
+        >>> plan = Sinkhorn(reg=0.5).transport(x.ravel(), y.ravel())
+        >>> plan.displacement.shape, plan.displacement[1, 1].round(6).tolist()
+        ((6, 6, 2), [0.0, 3.0])
+        """
+        X, Y, shape = self._validate_pair(x, y)
+        grids, reg_px, scale2 = self._geometry(shape)
+        with np.errstate(divide="ignore"):  # dark pixels: -inf log-masses
+            log_a = _mass_pyramid(X, shape, len(grids))
+            log_b = _mass_pyramid(Y, shape, len(grids))
+        cost, _, error, converged, (f, g, column_marginal) = _solve(
+            log_a, log_b, grids, reg_px, float(self.tol), int(self.max_iter))
+        self._check_convergence(error, converged)
+        pixel = check_pixel_size(self.pixel_size)  # grid units (larger side 1) -> pixels
+        displacement = (_barycentric_displacement(log_b[0], g, f, grids[0], reg_px)[0]
+                        / (pixel / pixel.max()))
+        displacement[X[0].reshape(shape) == 0] = 0.0
+        return SinkhornTransport(
+            value=float(scale2 * cost[0]), source_potential=scale2 * f[0],
+            target_potential=scale2 * g[0], source_marginal=X[0].reshape(shape),
+            target_marginal=column_marginal[0], displacement=displacement,
+            image_shape=tuple(shape))
 
 
 class SinkhornDivergence(_EntropicOT):
