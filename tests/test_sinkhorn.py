@@ -1,7 +1,10 @@
 """Entropic OT on images: values against POT's dense solvers, axioms, protocol."""
 
 import itertools
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import ot
@@ -16,6 +19,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from skimgdist import Sinkhorn, SinkhornDivergence, sinkhorn, sinkhorn_divergence
 from skimgdist.metrics import _sinkhorn, _softmin
+from skimgdist.plotting import plot_displacement
 
 TIGHT = {"tol": 1e-10, "max_iter": 100_000}
 
@@ -462,3 +466,34 @@ def test_transport_matches_pot_plan(pixel_size):
     expected[support] = (P[support] @ coords / a[support, None] - coords[support]) / size
     assert plan.displacement.shape == (*shape, 2)
     np.testing.assert_allclose(plan.displacement.reshape(-1, 2), expected, rtol=1e-8, atol=1e-9)
+
+
+def test_displacement_example_writes_its_figure(tmp_path):
+    pytest.importorskip("matplotlib", reason="the examples extra (matplotlib) is not installed")
+    figure = tmp_path / "displacement.png"
+    script = Path(__file__).resolve().parents[1] / "examples" / "plot_sinkhorn_displacement.py"
+    completed = subprocess.run([sys.executable, str(script), str(figure)], capture_output=True,
+                               text=True, timeout=300, check=False)
+    assert completed.returncode == 0, completed.stderr
+    assert "largest move" in completed.stdout
+    assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and figure.stat().st_size > 10_000
+
+
+def test_plot_displacement_draws_one_arrow_per_lit_pixel():
+    pytest.importorskip("matplotlib", reason="the examples extra (matplotlib) is not installed")
+    x = np.zeros((8, 8))
+    x[2, 2], x[6, 1] = 1.0, 0.5
+    y = np.zeros((8, 8))
+    y[5, 4] = 1.0
+    ax = plot_displacement(Sinkhorn(reg=0.5).transport(x.ravel(), y.ravel()))
+    arrows = ax.collections[0]
+    np.testing.assert_array_equal(arrows.get_offsets(), [[2, 2], [1, 6]])  # (column, row)
+    np.testing.assert_allclose(np.c_[arrows.U, arrows.V], [[2, 3], [3, -1]], atol=1e-6)
+
+
+def test_plot_displacement_without_matplotlib_says_how_to_install(monkeypatch):
+    plan = Sinkhorn(reg=0.5).transport(np.ones(16), np.arange(16.0))
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    with pytest.raises(ImportError, match=r"skimgdist\[examples\]"):
+        plot_displacement(plan)
