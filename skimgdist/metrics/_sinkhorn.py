@@ -281,6 +281,52 @@ def _barycentric_displacement(log_b, g, f, grid, reg):
                      np.exp(by_col - total) - cols[None, :]], axis=-1)
 
 
+def _solve_self(log_a, grids, reg, tol, max_iter):
+    """Entropic self-transport ``OT_reg(a, a)`` for a batch, by symmetric Sinkhorn updates.
+
+    The optimal potentials of ``(a, a)`` are equal, ``f = c_a(f)``; the averaged
+    update ``f <- (f + c_a(f)) / 2`` reaches that fixed point in a handful of
+    iterations where alternating updates need hundreds (Feydy et al., AISTATS
+    2019).  Same annealing and pyramid as :func:`_solve`.  Each iteration checks
+    the plan ``(f, g = c_a(f))``, whose columns are exact and rows are
+    ``a exp((f - c_a(g)) / reg)``, with the stopping rule of :func:`_solve`.
+
+    Returns ``objective, error, converged`` as :func:`_solve` does.
+    """
+    level = len(grids) - 1
+    f = np.zeros_like(log_a[level])
+    eps, ends = _temperatures(grids, reg)
+    while True:
+        grid = grids[level]
+        while eps > ends[level]:
+            eps = max(eps * _ANNEALING_RATIO, ends[level])
+            f = 0.5 * (f + _c_transform(log_a[level], f, grid, grid, eps))
+        if level == 0:
+            break
+        f = _c_transform(log_a[level], f, grid, grids[level - 1], eps)
+        level -= 1
+    stop = _value_within(tol)
+    m = len(f)
+    objective, error, converged = np.empty(m), np.empty(m), np.zeros(m, dtype=bool)
+    active = np.arange(m)
+    for iteration in range(max_iter + 1):
+        log_mass, mass, f_now = log_a[0][active], np.exp(log_a[0][active]), f[active]
+        g = _c_transform(log_mass, f_now, grids[0], grids[0], reg)
+        rows = _column_marginal(log_mass, f_now, _c_transform(log_mass, g, grids[0], grids[0],
+                                                              reg), reg)
+        err = np.abs(rows - mass).sum(axis=(1, 2))
+        done = stop(mass, g, f_now, rows, mass, err)  # by symmetry: columns exact
+        finished = done | (iteration == max_iter)
+        objective[active[finished]] = ((mass * g).sum(axis=(1, 2))
+                                       + (rows * f_now).sum(axis=(1, 2)))[finished]
+        error[active[finished]], converged[active[finished]] = err[finished], done[finished]
+        f[active] = 0.5 * (f_now + g)
+        active = active[~finished]
+        if len(active) == 0:
+            break
+    return objective, error, converged
+
+
 def _marginal_below(tol):
     """Stopping rule: the L1 marginal error of the plan is below ``tol``."""
     def stop(a, f, g, marginal, b, error):
@@ -479,6 +525,16 @@ def _transport_cost(log_u, log_v, grid, reg):
 
     log_weight = np.logaddexp(along_rows(plain, True), along_rows(col_weighted, False))
     return np.exp(log_u + log_weight).sum(axis=(1, 2))
+
+
+def _identical_pairs(X, Y, left, right):
+    """Mask of the pairs ``(X[left[k]], Y[right[k]])`` with equal images (row hashes first)."""
+    hash_x = np.array([hash(row.tobytes()) for row in X])
+    hash_y = hash_x if Y is X else np.array([hash(row.tobytes()) for row in Y])
+    same = hash_x[left] == hash_y[right]
+    for k in np.flatnonzero(same):
+        same[k] = np.array_equal(X[left[k]], Y[right[k]])
+    return same
 
 
 def _canonical_pairs(A, B):
@@ -890,14 +946,27 @@ class SinkhornDivergence(_EntropicOT):
         self_y = self_x if symmetric else self._self_terms(Y, image_shape)
         _, cross = self._solve_pairs(X, Y, left, right, image_shape)
         divergence = cross - (self_x[left] + self_y[right]) / 2
+        # Zero by definition; the self terms come from another (symmetric) iteration.
+        divergence[_identical_pairs(X, Y, left, right)] = 0.0
         out = self._fill(divergence, left, right, (len(X), len(Y)), symmetric)
         if symmetric:
             np.fill_diagonal(out, 0.0)
         return out
 
     def _self_terms(self, X, image_shape):
-        index = np.arange(len(X))
-        return self._solve_pairs(X, X, index, index, image_shape)[1]
+        """``OT_reg(x, x)`` of every image (symmetric Sinkhorn, :func:`_solve_self`)."""
+        grids, reg_px, scale2 = self._geometry(image_shape)
+        pyramid = _mass_pyramid(X, image_shape, len(grids))
+        objective, error = np.empty(len(X)), np.empty(len(X))
+        converged = np.empty(len(X), dtype=bool)
+        chunk = get_chunk_n_rows(row_bytes=8 * _ARRAYS_PER_PAIR * X.shape[1],
+                                 max_n_rows=max(1, len(X)))
+        for batch in gen_batches(len(X), chunk):
+            objective[batch], error[batch], converged[batch] = _solve_self(
+                [level[batch] for level in pyramid], grids, reg_px, float(self.tol),
+                int(self.max_iter))
+        self._check_convergence(error, converged)
+        return scale2 * objective
 
 
 @function_form_of(Sinkhorn)
