@@ -497,3 +497,16 @@ def test_plot_displacement_without_matplotlib_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match=r"skimgdist\[examples\]"):
         plot_displacement(plan)
+
+
+def test_symmetric_self_terms_equal_the_alternating_solver():
+    """OT(a, a) by averaged symmetric updates equals the plain solver's fixed point."""
+    shape = (40, 36)
+    X = np.stack(heatmaps(shape, 5, levels=255))
+    grids = _sinkhorn._pyramid(shape, 1.0, 1.0)
+    assert len(grids) == 2
+    log_x = _sinkhorn._mass_pyramid(X, shape, len(grids))
+    symmetric, _, converged = _sinkhorn._solve_self(log_x, grids, 1.5, 1e-10, 1000)
+    alternating = _sinkhorn._solve(log_x, log_x, grids, 1.5, 1e-10, 100_000)[1]
+    assert converged.all()
+    np.testing.assert_allclose(symmetric, alternating, rtol=1e-8)
