@@ -10,9 +10,12 @@ the dual potentials (no under- or overflow at small ``reg``), anneals the
 temperature from the squared image diameter down to ``reg`` (epsilon scaling),
 and starts on a coarse image pyramid, refining the potentials to finer grids as
 the temperature drops (coarse-to-fine, as GeomLoss does).  At ``reg`` it runs
-Anderson-accelerated, then over-relaxed, Sinkhorn iterations until the marginal
-error is below ``tol``.  Small problems (all terms within ``e^-600`` of each pair's
-largest one) are convolved in the kernel domain, as matrix products.
+Anderson-accelerated, then over-relaxed, Sinkhorn iterations until the value is
+within ``tol`` (relative, :func:`_value_within`); the self terms of the divergence
+use symmetric updates (:func:`_solve_self`).  Values are computed in pixel units
+(only ``reg / pixel_size**2`` matters) and scaled back.  Small problems (all terms
+within ``e^-600`` of each pair's largest one) are convolved in the kernel domain,
+as matrix products.
 """
 
 from __future__ import annotations
@@ -264,8 +267,8 @@ def _column_marginal(log_b, g, g_next, reg):
         return np.exp(log_b + (g - g_next) / reg)
 
 
-def _barycentric_displacement(log_b, g, f, grid, reg):
-    """``E[y | x] - x`` under the plan ``(f, g)`` for every source pixel, ``(m, h, w, 2)``.
+def _barycentric_displacement(log_b, g, grid, reg):
+    """``E[y | x] - x`` under the plan with target potential ``g``, ``(m, h, w, 2)``.
 
     The conditional mean of each coordinate is a ratio of two Gaussian
     log-convolutions of ``b e^{g / reg}``, one weighted by that coordinate
@@ -862,7 +865,7 @@ class Sinkhorn(_EntropicOT):
             log_a, log_b, grids, reg_px, float(self.tol), int(self.max_iter))
         self._check_convergence(error, converged)
         pixel = check_pixel_size(self.pixel_size)  # grid units (larger side 1) -> pixels
-        displacement = (_barycentric_displacement(log_b[0], g, f, grids[0], reg_px)[0]
+        displacement = (_barycentric_displacement(log_b[0], g, grids[0], reg_px)[0]
                         / (pixel / pixel.max()))
         displacement[X[0].reshape(shape) == 0] = 0.0
         return SinkhornTransport(
