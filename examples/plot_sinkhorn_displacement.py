@@ -1,6 +1,6 @@
 """Where the light moves: the displacement field of an entropic transport plan.
 
-Two 64x64 heatmaps: the source has two bumps, the target moves one to the right
+Two 48x48 heatmaps: the source has two bumps, the target moves one to the right
 and shrinks the other.  ``Sinkhorn.transport`` returns the dual potentials, the
 plan's marginals and the barycentric displacement of every source pixel (where
 its light goes on average, in pixels); ``skimgdist.plotting.plot_displacement``
@@ -28,9 +28,9 @@ def bump(shape, centre, sigma):
     return np.exp(-((rows - centre[0]) ** 2 + (columns - centre[1]) ** 2) / (2 * sigma**2))
 
 
-shape = (64, 64)
-source = bump(shape, (20, 18), 5.0) + 0.7 * bump(shape, (44, 40), 7.0)
-target = bump(shape, (22, 38), 5.0) + 0.7 * bump(shape, (44, 40), 4.0)
+shape = (48, 48)
+source = bump(shape, (15, 13), 4.0) + 0.7 * bump(shape, (33, 30), 5.0)
+target = bump(shape, (16, 29), 4.0) + 0.7 * bump(shape, (33, 30), 3.0)
 plan = Sinkhorn(reg=2.0).transport(source.ravel(), target.ravel())
 
 figure, axes = plt.subplots(1, 3, figsize=(13, 4.4))
@@ -38,7 +38,7 @@ axes[0].imshow(source, cmap="gray_r")
 axes[0].set_title("source")
 axes[1].imshow(target, cmap="gray_r")
 axes[1].set_title("target")
-plot_displacement(plan, ax=axes[2], step=3)
+plot_displacement(plan, ax=axes[2], step=2)
 figure.tight_layout()
 figure.savefig(sys.argv[1] if len(sys.argv) > 1 else "sinkhorn_displacement.png", dpi=110)
 print(f"transport cost {plan.value:.4f} px^2; largest move "
