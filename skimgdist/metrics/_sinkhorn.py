@@ -55,7 +55,7 @@ _DIVERGED = 1000.0
 # over, and the grid size from which it is used.
 _MEMORY = 5
 _RIDGE = 1e-10
-_ANDERSON_MAX_ITER = 100
+_ANDERSON_MAX_ITER = 300
 _ANDERSON_MIN_PIXELS = 1024
 # Bound on -log of the smallest term the kernel-domain convolution may form: e^-600 is
 # far above the smallest normal double (e^-708), so no term under- or overflows.
