@@ -20,6 +20,7 @@ thread-local, with a global default.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from contextlib import contextmanager
@@ -199,6 +200,58 @@ def check_allocation(n_bytes, what, alternatives):
             f"of {budget / 2**20:,.0f} MiB (scikit-learn's working_memory). {alternatives} "
             f"If the memory is there, raise the budget with "
             f"sklearn.config_context(working_memory=<MiB>)."
+        )
+
+
+def machine_memory_bytes():
+    """Physical memory of this machine in bytes (8 GiB where the system does not say).
+
+    Examples
+    --------
+    >>> from skimgdist._config import machine_memory_bytes
+    >>> machine_memory_bytes() > 0
+    True
+    """
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return 8 * 2**30
+
+
+def check_input_size(n_bytes, what, alternatives):
+    """Refuse, before reading, input data that would take over half the machine's memory.
+
+    The images a user asks for are data, not temporaries: ``working_memory`` sizes the
+    blocks they are processed in (:func:`check_allocation`), while the data itself may
+    use the machine up to this limit.
+
+    Parameters
+    ----------
+    n_bytes : int or float
+        Size of the data once read.
+    what : str
+        What the data is, for the message.
+    alternatives : str
+        What to do instead, for the message.
+
+    Raises
+    ------
+    ValueError
+        If ``n_bytes`` exceeds half of :func:`machine_memory_bytes`.
+
+    Examples
+    --------
+    >>> from skimgdist._config import check_input_size
+    >>> check_input_size(1e15, "the test image", "Crop it.")
+    Traceback (most recent call last):
+    ...
+    ValueError: the test image would need about 9.31e+05 GiB, over half of this machine's ...
+    """
+    machine = machine_memory_bytes()
+    if n_bytes > machine / 2:
+        raise ValueError(
+            f"{what} would need about {n_bytes / 2**30:.3g} GiB, over half of this "
+            f"machine's {machine / 2**30:.3g} GiB of memory. {alternatives}"
         )
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._config import check_allocation
+from ._config import check_input_size
 
 __all__ = [
     "ImageReadError",
@@ -126,9 +126,9 @@ def read_image(path):
 
 
 def _check_size(path, shape, bytes_per_element):
-    """Refuse, before reading, a file whose declared array would exceed the memory budget."""
+    """Refuse, before reading, a file whose declared array would not fit in memory."""
     try:
-        check_allocation(
+        check_input_size(
             math.prod(shape) * bytes_per_element,
             f"{path} declares an array of shape {tuple(shape)}, which",
             "Shrink the file first (crop or downscale it), or read a smaller one.")

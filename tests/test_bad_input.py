@@ -55,7 +55,7 @@ DATA_CASES = {
     "no_images": (lambda: np.ones((0, N_PIXELS)), "empty|0 sample|minimum|shape"),
     "no_pixels": (lambda: np.ones((2, 0)), "empty|0 feature|minimum|pixel"),
     "not_square": (lambda: np.ones((2, 15)), "square|shape|pixels|15"),
-    "3d": (lambda: np.ones((2, SIDE, SIDE)), SHAPE),
+    "4d": (lambda: np.ones((2, 1, SIDE, SIDE)), SHAPE),
     "scalar": (lambda: np.float64(1.0), SHAPE),
     "ragged_list": (lambda: [[1.0] * N_PIXELS, [1.0] * 3], SHAPE + "|sequence|inhomogeneous"),
     "bool": (lambda: _good() > 0.5, None),
@@ -184,24 +184,14 @@ def _data_cases():
                 accepted = None   # either is fine: raw-value entry points may accept them
             else:
                 accepted = False
-            marks = KNOWN_DEFECTS.get((entry, case), ())
             infinite_ok = any(name in entry.lower() for name in INFINITE_WHERE_SUPPORTS_DIFFER)
             yield pytest.param(call, build, words, accepted, infinite_ok,
-                               id=f"{entry}-{case}", marks=marks)
+                               id=f"{entry}-{case}")
 
 
 # Divergences documented to be inf where one image has light and the other none.
 INFINITE_WHERE_SUPPORTS_DIFFER = ("kl_divergence", "kldivergence", "f_divergence",
                                   "fdivergence")
-
-# Defects of other open issues, pinned here so that their fixes are seen (strict xfail).
-_ISSUE_13 = pytest.mark.xfail(strict=True, reason="issue 13: Sinkhorn at extreme reg and "
-                              "pixel_size returns nan or fails without naming the parameter")
-KNOWN_DEFECTS = {
-    (cls, param, value): _ISSUE_13
-    for cls in ("Sinkhorn", "SinkhornDivergence")
-    for param, value in (("reg", "1e-300"), ("pixel_size", "1e+300"))
-}
 
 
 @pytest.mark.parametrize(("call", "build", "words", "accepted", "infinite_ok"),
@@ -255,8 +245,7 @@ def _parameter_cases():
                     values += _limit_values(constraint)
             for value in values:
                 entry = f"{type(metric).__name__}({param}={value!r})"
-                marks = KNOWN_DEFECTS.get((type(metric).__name__, param, repr(value)), ())
-                yield pytest.param(type(metric), param, value, id=entry, marks=marks)
+                yield pytest.param(type(metric), param, value, id=entry)
 
 
 @pytest.mark.parametrize(("cls", "param", "value"), list(_parameter_cases()))

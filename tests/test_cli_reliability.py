@@ -302,19 +302,19 @@ def test_huge_requests_are_refused_before_allocating(cli, images):
     _npz_declaring(images / "huge.npz", (100000, 100000))
     status, _, err = cli("evaluate", images / "huge.npz")
     assert status == 2
-    assert_one_line(err, "huge.npz declares an array X of shape (100000, 100000)", "GiB")
+    assert_one_line(err, "huge.npz (array X) declares an array of shape (100000, 100000)", "GiB")
 
     a, b = images / "a.png", images / "b.png"
     for option, value, fragment in (
-            ("--blur", "1e9", "--blur 1e+09 needs about"),
-            ("--resize", "100000x100000", "--resize 100000x100000 of 2 image(s) needs about"),
+            ("--blur", "1e9", "--blur 1e+09 would need about"),
+            ("--resize", "100000x100000", "--resize 100000x100000 of 2 image(s) would need about"),
             ("--downscale", "100000", "the factor exceeds the 12x12 image")):
         status, _, err = cli("compare", a, b, "--metrics", "total_variation", option, value)
         assert status == 2, err
         assert_one_line(err, fragment)
     status, _, err = cli("evaluate", "--upsample", 100000)
     assert status == 2
-    assert_one_line(err, "--upsample 100000 needs about")
+    assert_one_line(err, "--upsample 100000 would need about")
 
 
 @pytest.mark.parametrize("value", ["inf", "nan", "-1", "0", "soon"])

@@ -1,6 +1,7 @@
 """Entropic OT on images: values against POT's dense solvers, axioms, protocol."""
 
 import itertools
+import sys
 import warnings
 
 import numpy as np
@@ -23,6 +24,7 @@ from skimgdist import (
     sinkhorn_divergence,
 )
 from skimgdist.metrics import _sinkhorn, _softmin
+from skimgdist.plotting import plot_displacement
 
 TIGHT = {"tol": 1e-10, "max_iter": 100_000}
 
@@ -64,6 +66,47 @@ def test_matches_pot_sinkhorn2(shape, reg, pixel_size, pot_tol):
                             numItermax=200_000)
     ours = sinkhorn(a, b, image_shape=shape, reg=reg, pixel_size=pixel_size, **TIGHT)
     assert ours == pytest.approx(float(expected), rel=1e-6)
+
+
+def heatmaps(shape, seed, levels=None):
+    """Two smooth unit-mass images (Gaussian bumps); ``levels=255`` quantises them to 8 bits,
+    which leaves zero pixels (POT then runs on the supports)."""
+    rng = np.random.default_rng(seed)
+    rows, columns = np.indices(shape)
+    pair = []
+    for _ in range(2):
+        image = np.zeros(shape)
+        for _ in range(3):
+            r, c = rng.uniform(0.2, 0.8, 2) * shape
+            width = rng.uniform(0.06, 0.15) * min(shape)
+            image += np.exp(-((rows - r) ** 2 + (columns - c) ** 2) / (2 * width**2))
+        if levels:
+            image = np.floor(image / image.max() * levels)
+        pair.append(image.ravel() / image.sum())
+    return pair
+
+
+def pot_sinkhorn2_on_supports(a, b, M, reg):
+    """POT's log-domain ``sinkhorn2`` at a tight threshold, warm-started from its kernel-domain
+    solver (the log-domain iterations alone take minutes at 48x48)."""
+    sa, sb = a > 0, b > 0
+    a, b, M = a[sa], b[sb], M[np.ix_(sa, sb)]
+    _, log = ot.sinkhorn(a, b, M, reg, method="sinkhorn", stopThr=1e-10, numItermax=100_000,
+                         log=True)
+    return float(ot.sinkhorn2(a, b, M, reg, method="sinkhorn_log", stopThr=1e-11,
+                              numItermax=100_000, warmstart=(np.log(log["u"]), np.log(log["v"]))))
+
+
+@pytest.mark.parametrize(("shape", "reg", "levels"), [
+    ((16, 16), 1.0, None), ((16, 16), 1.0, 255), ((24, 20), 1.0, 255), ((32, 32), 6.0, 255),
+    ((48, 48), 16.0, None)])
+def test_default_tolerance_meets_the_accuracy_contract(shape, reg, levels):
+    """Deliver 1 of issue 13: at the default tol the value equals POT's to 1e-6 relative."""
+    a, b = heatmaps(shape, sum(shape), levels)
+    expected = pot_sinkhorn2_on_supports(a, b, dense_cost(shape), reg)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert sinkhorn(a, b, image_shape=shape, reg=reg) == pytest.approx(expected, rel=1e-6)
 
 
 def test_zero_pixels_match_pot_on_the_support():
@@ -181,8 +224,64 @@ def test_function_forms_match_classes():
 def test_not_converged_warns_with_the_error_reached():
     rng = np.random.default_rng(6)
     a, b = images(rng, (8, 8))
-    with pytest.warns(ConvergenceWarning, match=r"max_iter=2 .* marginal error \d"):
-        sinkhorn(a, b, reg=0.05, tol=1e-12, max_iter=2)
+    with pytest.warns(ConvergenceWarning, match=r"max_iter=40 .* within tol=1e-12 .* marginal "
+                                                r"error 0.000\d+ .* moved by up to 0.000"):
+        sinkhorn(a, b, reg=0.5, tol=1e-12, max_iter=40)
+    with pytest.raises(ValueError, match=r"max_iter=2 .* marginal error 0.08"):
+        sinkhorn(a, b, reg=0.5, tol=1e-12, max_iter=2)
+
+
+def test_meaningless_non_converged_values_are_refused():
+    """At tiny reg on white noise the iterations stall far from the marginals: an error, not
+    a value 10x above W2^2 or a negative divergence with only a warning (issue 16)."""
+    a, b = images(np.random.default_rng(0), (16, 16), floor=0.0)
+    for function in (sinkhorn, sinkhorn_divergence):
+        with pytest.raises(ValueError, match=r"marginal error .* meaningless. Increase max_iter"):
+            function(a, b, reg=1e-3)
+
+
+@pytest.mark.parametrize(("side", "params", "message"), [
+    (8, {"reg": 1e-18}, r"reg=1e-18 is 1e-18 times .* reg in \[0.001, "),
+    (16, {"reg": 1e-18}, r"reg=1e-18 is 1e-18 times .* reg in \[0.001, "),
+    (16, {"pixel_size": 1e8}, r"reg=1.0 is 1e-16 times the squared pixel size .* \[1e\+13, "),
+    (8, {"pixel_size": 1e30}, r"reg=1.0 is 1e-60 times"),
+    (8, {"pixel_size": 1e300, "max_iter": 1}, r"pixel_size=1e\+300 .* outside float64: .* "
+                                              r"between 1e-150 and 1.01e\+149"),
+    (8, {"pixel_size": 1e-160}, r"between 1e-150 and"),
+    (8, {"pixel_size": 1e-100, "reg": 1e101}, r"reg in \[1e-203, 1e\+100\]"),
+])
+def test_parameters_beyond_float64_are_refused_with_the_valid_range(side, params, message):
+    """These crashed (SIGSEGV, ZeroDivisionError), returned nan or never returned (issue 16)."""
+    a, b = images(np.random.default_rng(side), (side, side))
+    with pytest.raises(ValueError, match=message):
+        sinkhorn(a, b, **params)
+
+
+@pytest.mark.parametrize("scale", [1e-140, 1e-3, 1e8, 1e100])
+def test_only_reg_relative_to_the_pixel_size_matters(scale):
+    """The solver works in pixel units: extreme pixel sizes give the scaled pixel-unit value."""
+    a, b = images(np.random.default_rng(17), (6, 7))
+    base = sinkhorn(a, b, image_shape=(6, 7), reg=0.7, **TIGHT)
+    scaled = sinkhorn(a, b, image_shape=(6, 7), reg=0.7 * scale**2,
+                      pixel_size=(scale, scale / 2), **TIGHT)
+    anisotropic = sinkhorn(a, b, image_shape=(6, 7), reg=0.7, pixel_size=(1.0, 0.5), **TIGHT)
+    assert base != anisotropic
+    assert scaled == pytest.approx(anisotropic * scale**2, rel=1e-9)
+
+
+@pytest.mark.parametrize("metric", [Sinkhorn(), SinkhornDivergence()])
+def test_pairwise_of_a_single_image(metric):
+    """One image: no off-diagonal pair to solve (raised an internal error, issue 16)."""
+    x = images(np.random.default_rng(3), (6, 6), n=1)
+    expected = sinkhorn(x[0], x[0]) if isinstance(metric, Sinkhorn) else 0.0
+    assert metric.pairwise(x) == pytest.approx(np.array([[expected]]), rel=1e-12)
+
+
+@pytest.mark.parametrize("eps", [0.0, -1.0, np.inf, np.nan])
+def test_log_convolve_refuses_a_temperature_it_would_divide_by(eps):
+    grid = np.arange(4.0)
+    with pytest.raises(ValueError, match="positive and finite"):
+        _softmin.log_convolve(np.zeros((1, 4)), grid, grid, eps)
 
 
 def test_converged_is_silent():
@@ -310,3 +409,98 @@ def test_anderson_and_over_relaxation_reach_the_same_value(monkeypatch):
     assert np.allclose(accelerated, pairwise_distances(X, metric=metric), rtol=1e-12, atol=0)
     monkeypatch.setattr(_sinkhorn, "_ANDERSON_MAX_ITER", 0)
     assert np.allclose(metric.pairwise(X), accelerated, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize(("side", "reg"), [(9, 1.0), (40, 1.0), (70, 2.0), (101, 4.0)])
+def test_quantised_8bit_heatmaps_meet_the_contract_at_several_sizes(side, reg):
+    """Zero regions on every pyramid level: converges silently, to the tight-tolerance value."""
+    a, b = heatmaps((side, side), side, levels=255)
+    assert (a == 0).mean() > 0.1 and (b == 0).mean() > 0.1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(all="raise"):  # no division by underflowed values anywhere
+            value = sinkhorn(a, b, reg=reg)
+    assert value == pytest.approx(sinkhorn(a, b, reg=reg, **TIGHT), rel=1e-6)
+
+
+@pytest.mark.skipif(_softmin.numba is None, reason="the numba engine is not installed")
+def test_coarse_levels_of_a_299_pyramid_with_zero_regions(monkeypatch):
+    """The 8-bit 299x299 heatmaps that once crashed the compiled soft-min: their coarse levels
+    (irregular last cells, large zero regions) solved directly, numba against NumPy."""
+    a, b = heatmaps((299, 299), 299, levels=255)
+    grids = _sinkhorn._pyramid((299, 299), 1.0, 1.0)
+    assert [len(rows) for rows, _ in grids] == [299, 150, 75, 38, 19]
+    with np.errstate(divide="ignore"):
+        log_a = _sinkhorn._mass_pyramid(a[None], (299, 299), len(grids))[3:]
+        log_b = _sinkhorn._mass_pyramid(b[None], (299, 299), len(grids))[3:]
+    assert np.isneginf(log_a[0]).mean() > 0.05
+    results = []
+    for engine in ("numba", "numpy"):
+        if engine == "numpy":
+            monkeypatch.setattr(_softmin, "numba", None)
+        with np.errstate(over="raise", invalid="raise"):
+            cost, _, error, converged, _ = _sinkhorn._solve(log_a, log_b, grids[3:], 4.0, 1e-9,
+                                                            5000)
+        assert converged.all() and error[0] < 1e-4 and np.isfinite(cost).all()
+        results.append(cost[0])
+    assert results[0] == pytest.approx(results[1], rel=1e-9)
+
+
+@pytest.mark.parametrize("pixel_size", [1.0, (1.5, 0.5)])
+def test_transport_matches_pot_plan(pixel_size):
+    """Potentials, marginals and the barycentric displacement (in pixels) of POT's plan."""
+    shape, reg = (6, 7), 0.8
+    a, b = images(np.random.default_rng(21), shape)
+    a[:5] = 0  # dark source pixels: no displacement
+    a /= a.sum()
+    size = np.broadcast_to(pixel_size, (2,))
+    M = dense_cost(shape, size)
+    plan = Sinkhorn(image_shape=shape, reg=reg, pixel_size=pixel_size, **TIGHT).transport(a, b)
+    support = a > 0
+    P = np.zeros((a.size, b.size))
+    P[support] = pot_plan(a[support], b, M[support], reg)
+    f, g = plan.source_potential.ravel(), plan.target_potential.ravel()
+    with np.errstate(divide="ignore"):
+        ours = np.exp(np.log(a)[:, None] + np.log(b)[None, :] + (f[:, None] + g[None, :] - M) / reg)
+    np.testing.assert_allclose(ours, P, rtol=1e-7, atol=1e-15)
+    assert plan.value == pytest.approx(np.sum(P * M), rel=1e-9)
+    np.testing.assert_array_equal(plan.source_marginal.ravel(), a)
+    np.testing.assert_allclose(plan.target_marginal.ravel(), b, rtol=1e-9)
+    coords = np.indices(shape).reshape(2, -1).T * size
+    expected = np.zeros((a.size, 2))
+    expected[support] = (P[support] @ coords / a[support, None] - coords[support]) / size
+    assert plan.displacement.shape == (*shape, 2)
+    np.testing.assert_allclose(plan.displacement.reshape(-1, 2), expected, rtol=1e-8, atol=1e-9)
+
+
+def test_plot_displacement_draws_one_arrow_per_lit_pixel():
+    pytest.importorskip("matplotlib", reason="the examples extra (matplotlib) is not installed")
+    x = np.zeros((8, 8))
+    x[2, 2], x[6, 1] = 1.0, 0.5
+    y = np.zeros((8, 8))
+    y[5, 4] = 1.0
+    ax = plot_displacement(Sinkhorn(reg=0.5).transport(x.ravel(), y.ravel()))
+    arrows = ax.collections[0]
+    np.testing.assert_array_equal(arrows.get_offsets(), [[2, 2], [1, 6]])  # (column, row)
+    np.testing.assert_allclose(np.c_[arrows.U, arrows.V], [[2, 3], [3, -1]], atol=1e-6)
+
+
+def test_plot_displacement_without_matplotlib_says_how_to_install(monkeypatch):
+    plan = Sinkhorn(reg=0.5).transport(np.ones(16), np.arange(16.0))
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    with pytest.raises(ImportError, match=r"skimgdist\[examples\]"):
+        plot_displacement(plan)
+
+
+def test_symmetric_self_terms_equal_the_alternating_solver():
+    """OT(a, a) by averaged symmetric updates equals the plain solver's fixed point."""
+    shape = (40, 36)
+    X = np.stack(heatmaps(shape, 5, levels=255))
+    grids = _sinkhorn._pyramid(shape, 1.0, 1.0)
+    assert len(grids) == 2
+    log_x = _sinkhorn._mass_pyramid(X, shape, len(grids))
+    symmetric, _, converged = _sinkhorn._solve_self(log_x, grids, 1.5, 1e-10, 1000)
+    alternating = _sinkhorn._solve(log_x, log_x, grids, 1.5, 1e-10, 100_000)[1]
+    assert converged.all()
+    np.testing.assert_allclose(symmetric, alternating, rtol=1e-8)

@@ -6,11 +6,8 @@ from __future__ import annotations
 import argparse
 import math
 
-from ..io import _machine_memory_bytes as machine_memory_bytes
+from .._config import check_input_size
 from ._errors import CLIError
-
-# Largest share of the machine's memory one request may take.
-_MEMORY_SHARE = 0.5
 
 
 def _seconds(text):
@@ -36,17 +33,7 @@ def add_common_arguments(parser, *, time_limit, what):
 
 def check_memory(n_bytes, request, alternative):
     """Refuse ``request`` before allocating when it needs over half the machine's memory."""
-    limit = _MEMORY_SHARE * machine_memory_bytes()
-    if n_bytes > limit:
-        raise CLIError(
-            f"{request} needs about {format_bytes(n_bytes)} of memory, over half of this "
-            f"machine's {format_bytes(machine_memory_bytes())}; {alternative}"
-        )
-
-
-def format_bytes(n_bytes):
-    """``"1.5 GiB"``, ``"12 MiB"``..."""
-    for unit, size in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
-        if n_bytes >= size:
-            return f"{n_bytes / size:.3g} {unit}"
-    return f"{n_bytes:.0f} bytes"
+    try:
+        check_input_size(n_bytes, request, alternative)
+    except ValueError as error:
+        raise CLIError(str(error)) from None

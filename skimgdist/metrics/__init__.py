@@ -34,7 +34,13 @@ from ._divergences import (
 )
 from ._exact import TransportResult, Wasserstein, wasserstein
 from ._registry import available_metrics, get_metric
-from ._sinkhorn import Sinkhorn, SinkhornDivergence, sinkhorn, sinkhorn_divergence
+from ._sinkhorn import (
+    Sinkhorn,
+    SinkhornDivergence,
+    SinkhornTransport,
+    sinkhorn,
+    sinkhorn_divergence,
+)
 from ._sliced import (
     MaxSlicedWasserstein,
     SlicedWasserstein,
@@ -55,6 +61,7 @@ __all__ = [
     "RowwiseEMD",
     "Sinkhorn",
     "SinkhornDivergence",
+    "SinkhornTransport",
     "SlicedWasserstein",
     "TotalVariation",
     "TransportResult",

@@ -10,14 +10,18 @@ the dual potentials (no under- or overflow at small ``reg``), anneals the
 temperature from the squared image diameter down to ``reg`` (epsilon scaling),
 and starts on a coarse image pyramid, refining the potentials to finer grids as
 the temperature drops (coarse-to-fine, as GeomLoss does).  At ``reg`` it runs
-Anderson-accelerated, then over-relaxed, Sinkhorn iterations until the marginal
-error is below ``tol``.  Small problems (all terms within ``e^-600`` of each pair's
-largest one) are convolved in the kernel domain, as matrix products.
+Anderson-accelerated, then over-relaxed, Sinkhorn iterations until the value is
+within ``tol`` (relative, :func:`_value_within`); the self terms of the divergence
+use symmetric updates (:func:`_solve_self`).  Values are computed in pixel units
+(only ``reg / pixel_size**2`` matters) and scaled back.  Small problems (all terms
+within ``e^-600`` of each pair's largest one) are convolved in the kernel domain,
+as matrix products.
 """
 
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
@@ -31,7 +35,8 @@ from .._triangle import mirror_upper
 from ._base import ImageMetric, function_form_of
 from ._softmin import log_convolve
 
-__all__ = ["Sinkhorn", "SinkhornDivergence", "sinkhorn", "sinkhorn_divergence"]
+__all__ = ["Sinkhorn", "SinkhornDivergence", "SinkhornTransport", "sinkhorn",
+           "sinkhorn_divergence"]
 
 # Images are pooled 2x2 until both sides are at most this long (coarsest level).
 _COARSEST_SIDE = 32
@@ -50,11 +55,22 @@ _DIVERGED = 1000.0
 # over, and the grid size from which it is used.
 _MEMORY = 5
 _RIDGE = 1e-10
-_ANDERSON_MAX_ITER = 100
+_ANDERSON_MAX_ITER = 300
 _ANDERSON_MIN_PIXELS = 1024
 # Bound on -log of the smallest term the kernel-domain convolution may form: e^-600 is
 # far above the smallest normal double (e^-708), so no term under- or overflows.
 _KERNEL_SPAN = 600.0
+# Valid temperatures, in units of the squared (larger) pixel side.  At 1e-3 the Gibbs
+# kernel between neighbours is e^-1000, below the smallest double: exact transport.
+_SMALLEST_REG_PX = 1e-3
+_LARGEST_REG_PX = 1e300
+# Squared pixel sides and costs that float64 holds with room for sums of them.
+_SMALLEST_SQUARED_SIZE = 1e-300
+_LARGEST_COST = 1e300
+# Marginal error beyond which a non-converged value is refused rather than warned about.
+_UNUSABLE_ERROR = 1e-2
+# Factor between the first-order change of the objective and the tolerance on the value.
+_VALUE_MARGIN = 10.0
 # Float64 arrays of n_pixels held per pair while solving (potentials, log-masses of
 # every level, temporaries), used to size batches of pairs to the working memory.
 _ARRAYS_PER_PAIR = 24 + 4 * _MEMORY
@@ -188,7 +204,8 @@ def _solve(log_a, log_b, grids, reg, tol, max_iter):
     grids : tuple of (rows, cols)
         Pixel coordinates of every level (finest first).
     reg, tol, max_iter : float, float, int
-        Final temperature, tolerance on the L1 marginal error, iteration cap at ``reg``.
+        Final temperature, relative tolerance on the value (:func:`_value_within`),
+        iteration cap at ``reg``.
 
     Returns
     -------
@@ -198,6 +215,11 @@ def _solve(log_a, log_b, grids, reg, tol, max_iter):
         Entropic objective ``<P, C> + reg * KL(P | a x b)``.
     error : ndarray of shape (m,)
         L1 marginal error reached.
+    converged : ndarray of shape (m,)
+        Whether the pair met the stopping rule.
+    potentials : tuple of ndarray of shape (m, h, w)
+        ``f``, ``g`` (the plan is ``a_i b_j exp((f_i + g_j - C_ij) / reg)``) and the
+        plan's column marginal (its rows are exactly ``a``).
     """
     level = len(grids) - 1
     f = np.zeros_like(log_a[level])
@@ -212,28 +234,128 @@ def _solve(log_a, log_b, grids, reg, tol, max_iter):
         if level == 0:
             break
         f, g, _, _ = _iterate(log_a[level], log_b[level], f, g, grid, eps,
-                              max(tol, _COARSE_TOL), _COARSE_MAX_ITER)
+                              _marginal_below(_COARSE_TOL), _COARSE_MAX_ITER)
         f, g = _refine(log_a, log_b, f, g, grids, level, eps)
         level -= 1
     # Anderson acceleration first on large grids (fast from a rough start; on small
     # ones its bookkeeping costs more than it saves), then over-relaxation for the
     # pairs still above tol (a steadier asymptotic rate at tight tolerances).
+    stop = _value_within(tol)
     n_anderson = min(max_iter, _ANDERSON_MAX_ITER) if f[0].size >= _ANDERSON_MIN_PIXELS else 0
     if n_anderson:
-        f, g, g_next, error = _anderson(log_a[0], log_b[0], f, g, grids[0], reg, tol,
-                                        n_anderson)
-        late = np.flatnonzero(error >= tol)
+        f, g, g_next, converged = _anderson(log_a[0], log_b[0], f, g, grids[0], reg, stop,
+                                            n_anderson)
+        late = np.flatnonzero(~converged)
     else:
-        g_next, error, late = np.empty_like(g), np.empty(len(g)), np.arange(len(g))
+        g_next, late = np.empty_like(g), np.arange(len(g))
     if len(late) and max_iter > n_anderson:
-        f[late], g[late], g_next[late], error[late] = _iterate(
-            log_a[0][late], log_b[0][late], f[late], g[late], grids[0], reg, tol,
+        f[late], g[late], g_next[late], _ = _iterate(
+            log_a[0][late], log_b[0][late], f[late], g[late], grids[0], reg, stop,
             max_iter - n_anderson)
     cost = _transport_cost(log_a[0] + f / reg, log_b[0] + g / reg, grids[0], reg)
-    # Rows of the plan are exact; its column marginal is b * exp((g - g_next) / reg).
-    column_marginal = np.exp(log_b[0] + (g - g_next) / reg)
-    objective = (np.exp(log_a[0]) * f).sum(axis=(1, 2)) + (column_marginal * g).sum(axis=(1, 2))
-    return cost, objective, error
+    column_marginal = _column_marginal(log_b[0], g, g_next, reg)
+    a = np.exp(log_a[0])
+    objective = (a * f).sum(axis=(1, 2)) + (column_marginal * g).sum(axis=(1, 2))
+    error = np.abs(column_marginal - np.exp(log_b[0])).sum(axis=(1, 2))
+    converged = stop(a, f, g, column_marginal, np.exp(log_b[0]), error)
+    return cost, objective, error, converged, (f, g, column_marginal)
+
+
+def _column_marginal(log_b, g, g_next, reg):
+    """Rows of the plan ``(f, g)`` are exact; its column marginal is ``b exp((g - g') / reg)``."""
+    with np.errstate(over="ignore"):  # a pair far from converged has an infinite error
+        return np.exp(log_b + (g - g_next) / reg)
+
+
+def _barycentric_displacement(log_b, g, grid, reg):
+    """``E[y | x] - x`` under the plan with target potential ``g``, ``(m, h, w, 2)``.
+
+    The conditional mean of each coordinate is a ratio of two Gaussian
+    log-convolutions of ``b e^{g / reg}``, one weighted by that coordinate
+    (coordinates are non-negative, so their logarithm is defined).
+    """
+    rows, cols = grid
+    target = log_b + g / reg
+    total = _log_convolve_2d(target, grid, grid, reg)
+    with np.errstate(divide="ignore"):
+        by_row = _log_convolve_2d(target + np.log(rows)[:, None], grid, grid, reg)
+        by_col = _log_convolve_2d(target + np.log(cols)[None, :], grid, grid, reg)
+    return np.stack([np.exp(by_row - total) - rows[:, None],
+                     np.exp(by_col - total) - cols[None, :]], axis=-1)
+
+
+def _solve_self(log_a, grids, reg, tol, max_iter):
+    """Entropic self-transport ``OT_reg(a, a)`` for a batch, by symmetric Sinkhorn updates.
+
+    The optimal potentials of ``(a, a)`` are equal, ``f = c_a(f)``; the averaged
+    update ``f <- (f + c_a(f)) / 2`` reaches that fixed point in a handful of
+    iterations where alternating updates need hundreds (Feydy et al., AISTATS
+    2019).  Same annealing and pyramid as :func:`_solve`.  Each iteration checks
+    the plan ``(f, g = c_a(f))``, whose columns are exact and rows are
+    ``a exp((f - c_a(g)) / reg)``, with the stopping rule of :func:`_solve`.
+
+    Returns ``objective, error, converged`` as :func:`_solve` does.
+    """
+    level = len(grids) - 1
+    f = np.zeros_like(log_a[level])
+    eps, ends = _temperatures(grids, reg)
+    while True:
+        grid = grids[level]
+        while eps > ends[level]:
+            eps = max(eps * _ANNEALING_RATIO, ends[level])
+            f = 0.5 * (f + _c_transform(log_a[level], f, grid, grid, eps))
+        if level == 0:
+            break
+        f = _c_transform(log_a[level], f, grid, grids[level - 1], eps)
+        level -= 1
+    stop = _value_within(tol)
+    m = len(f)
+    objective, error, converged = np.empty(m), np.empty(m), np.zeros(m, dtype=bool)
+    active = np.arange(m)
+    for iteration in range(max_iter + 1):
+        log_mass, mass, f_now = log_a[0][active], np.exp(log_a[0][active]), f[active]
+        g = _c_transform(log_mass, f_now, grids[0], grids[0], reg)
+        rows = _column_marginal(log_mass, f_now, _c_transform(log_mass, g, grids[0], grids[0],
+                                                              reg), reg)
+        err = np.abs(rows - mass).sum(axis=(1, 2))
+        done = stop(mass, g, f_now, rows, mass, err)  # by symmetry: columns exact
+        finished = done | (iteration == max_iter)
+        objective[active[finished]] = ((mass * g).sum(axis=(1, 2))
+                                       + (rows * f_now).sum(axis=(1, 2)))[finished]
+        error[active[finished]], converged[active[finished]] = err[finished], done[finished]
+        f[active] = 0.5 * (f_now + g)
+        active = active[~finished]
+        if len(active) == 0:
+            break
+    return objective, error, converged
+
+
+def _marginal_below(tol):
+    """Stopping rule: the L1 marginal error of the plan is below ``tol``."""
+    def stop(a, f, g, marginal, b, error):
+        return error < tol
+    return stop
+
+
+def _value_within(tol):
+    r"""Stopping rule of the final level: the value is within ``tol`` (relative) of the limit.
+
+    The plan ``(f, g)`` has exact rows, so it is the exact entropic plan between
+    ``a`` and its column marginal ``b'``: its objective is
+    :math:`\mathrm{OT}_\varepsilon(a, b')`, whose gradient in ``b`` is ``g``.  To
+    first order it differs from the converged :math:`\mathrm{OT}_\varepsilon(a, b)`
+    by :math:`\langle g, b' - b \rangle`.  A pair stops when that change is below
+    ``tol / _VALUE_MARGIN`` times the objective (the margin covers the transport
+    term, whose error measured up to 3 times the objective's), once the marginal
+    error is below ``sqrt(tol)`` (past the transient where the first-order term
+    can cancel by chance).
+    """
+    def stop(a, f, g, marginal, b, error):
+        with np.errstate(invalid="ignore", over="ignore"):  # far off: inf or nan, not done
+            objective = np.abs((a * f).sum(axis=(1, 2)) + (marginal * g).sum(axis=(1, 2)))
+            change = np.abs(((marginal - b) * g).sum(axis=(1, 2)))
+            return (error < np.sqrt(tol)) & (_VALUE_MARGIN * change <= tol * objective)
+    return stop
 
 
 def _refine(log_a, log_b, f, g, grids, level, eps):
@@ -243,21 +365,22 @@ def _refine(log_a, log_b, f, g, grids, level, eps):
             _c_transform(log_a[level], f, coarse, fine, eps))
 
 
-def _iterate(log_a, log_b, f, g, grid, eps, tol, max_iter):
-    """Over-relaxed Sinkhorn iterations at ``eps`` until each pair's marginal error < ``tol``.
+def _iterate(log_a, log_b, f, g, grid, eps, stop, max_iter):
+    """Over-relaxed Sinkhorn iterations at ``eps`` until each pair meets ``stop``.
 
     Every ``_RATE_SPAN`` iterations the convergence rate of each pair is measured
     and its over-relaxation factor updated (:func:`_relaxation`): same fixed
     point, far fewer iterations at small ``eps``.  A pair stops after a plain
-    iteration with error below ``tol``, so the rows of its plan are exact; it
-    then leaves the batch, and its result does not depend on the other pairs.
+    iteration that meets ``stop(a, f, g, column_marginal, b, l1_error)``, so the
+    rows of its plan are exact; it then leaves the batch, and its result does
+    not depend on the other pairs.
 
-    Returns ``f, g, g_next, error``: the potentials, the c-transform of ``f``
-    (for the column marginal) and the L1 marginal error.
+    Returns ``f, g, g_next, converged``: the potentials, the c-transform of ``f``
+    (for the column marginal) and whether each pair met ``stop``.
     """
     m = len(f)
-    b = np.exp(log_b)
-    error = np.empty(m)
+    a, b = np.exp(log_a), np.exp(log_b)
+    converged_pairs = np.zeros(m, dtype=bool)
     checkpoint = np.full(m, np.inf)
     omega = np.ones(m)
     last_omega = np.ones(m)
@@ -269,12 +392,12 @@ def _iterate(log_a, log_b, f, g, grid, eps, tol, max_iter):
         with np.errstate(over="ignore"):  # far from convergence: an infinite error
             marginal = np.exp(log_b[active] + (g[active] - g_new) / eps)
         err = np.abs(marginal - b[active]).sum(axis=(1, 2))
-        error[active] = err
         if iteration % _RATE_SPAN == 0:
             if iteration:
                 omega[active] = _relaxation(err, checkpoint[active], omega[active])
             checkpoint[active] = err
-        converged = err < tol
+        converged = stop(a[active], f[active], g[active], marginal, b[active], err)
+        converged_pairs[active] = converged
         omega[active[converged]] = 1.0  # finish with a plain iteration: exact rows
         done = (converged & (last_omega[active] == 1.0)) | (iteration == max_iter)
         g_next[active[done]] = g_new[done]
@@ -286,11 +409,11 @@ def _iterate(log_a, log_b, f, g, grid, eps, tol, max_iter):
         g[active] += w * (g_new - g[active])
         f_new = _c_transform(log_b[active], g[active], grid, grid, eps)
         f[active] += w * (f_new - f[active])
-    return f, g, g_next, error
+    return f, g, g_next, converged_pairs
 
 
-def _anderson(log_a, log_b, f, g, grid, eps, tol, max_iter):
-    """Anderson-accelerated Sinkhorn iterations at ``eps`` until each pair's error < ``tol``.
+def _anderson(log_a, log_b, f, g, grid, eps, stop, max_iter):
+    """Anderson-accelerated Sinkhorn iterations at ``eps`` until each pair meets ``stop``.
 
     One iteration maps ``g`` to ``f = c_b(g)`` and ``g' = c_a(f)``: the plan
     ``(f, g)`` has exact rows and the column marginal ``b exp((g - g') / eps)``.
@@ -300,11 +423,11 @@ def _anderson(log_a, log_b, f, g, grid, eps, tol, max_iter):
     keeps its least squares well posed).  The fixed point is Sinkhorn's, reached
     in several times fewer iterations at small ``eps``.  A pair whose error
     grows ``_DIVERGED``-fold over its best drops its history (a plain step).
-    A pair stops at the first ``g`` with error below ``tol`` and leaves the
-    batch: its result does not depend on the other pairs.
+    A pair stops at the first ``g`` that meets ``stop`` (see :func:`_iterate`)
+    and leaves the batch: its result does not depend on the other pairs.
 
-    Returns ``f, g, g_next, error``: the potentials, the c-transform of ``f``
-    (for the column marginal) and the L1 marginal error.
+    Returns ``f, g, g_next, converged``: the potentials, the c-transform of ``f``
+    (for the column marginal) and whether each pair met ``stop``.
 
     References
     ----------
@@ -312,11 +435,11 @@ def _anderson(log_a, log_b, f, g, grid, eps, tol, max_iter):
        Iterations", SIAM J. Numer. Anal. 49(4), 2011.
     """
     m, shape = len(g), g.shape[1:]
-    error = np.full(m, np.inf)
+    converged_pairs = np.zeros(m, dtype=bool)
     f_out, g_out, g_next = np.empty_like(f), np.empty_like(g), np.empty_like(g)
     # State of the pairs still iterating (compacted when some finish).
     index = np.arange(m)
-    b = np.exp(log_b)
+    a, b = np.exp(log_a), np.exp(log_b)
     weight = np.sqrt(b).reshape(m, -1)
     x = g.reshape(m, -1).copy()
     best = np.full(m, np.inf)
@@ -330,8 +453,9 @@ def _anderson(log_a, log_b, f, g, grid, eps, tol, max_iter):
         with np.errstate(over="ignore", invalid="ignore"):  # far off: an infinite error
             marginal = np.exp(log_b + (g_now - g_new) / eps)
         err = np.abs(marginal - b).sum(axis=(1, 2))
-        error[index] = err
-        done = (err < tol) | (iteration == max_iter)
+        converged = stop(a, f_now, g_now, marginal, b, err)
+        converged_pairs[index] = converged
+        done = converged | (iteration == max_iter)
         if done.any():
             finished = index[done]
             f_out[finished], g_out[finished], g_next[finished] = (
@@ -339,8 +463,8 @@ def _anderson(log_a, log_b, f, g, grid, eps, tol, max_iter):
             keep = ~done
             if not keep.any():
                 break
-            index, log_a, log_b, b, weight, x, best, residuals, images, filled, err, g_new = (
-                array[keep] for array in (index, log_a, log_b, b, weight, x, best, residuals,
+            index, log_a, log_b, a, b, weight, x, best, residuals, images, filled, err, g_new = (
+                array[keep] for array in (index, log_a, log_b, a, b, weight, x, best, residuals,
                                           images, filled, err, g_new))
         g_new = g_new.reshape(len(index), -1)
         residual = weight * (g_new - x) / eps
@@ -349,7 +473,7 @@ def _anderson(log_a, log_b, f, g, grid, eps, tol, max_iter):
         x = _anderson_step(residual, g_new, residuals, images, filled)
         slot = iteration % _MEMORY
         residuals[:, slot], images[:, slot], filled[:, slot] = residual, g_new, True
-    return f_out, g_out, g_next, error
+    return f_out, g_out, g_next, converged_pairs
 
 
 def _anderson_step(residual, image, residuals, images, filled):
@@ -406,6 +530,16 @@ def _transport_cost(log_u, log_v, grid, reg):
     return np.exp(log_u + log_weight).sum(axis=(1, 2))
 
 
+def _identical_pairs(X, Y, left, right):
+    """Mask of the pairs ``(X[left[k]], Y[right[k]])`` with equal images (row hashes first)."""
+    hash_x = np.array([hash(row.tobytes()) for row in X])
+    hash_y = hash_x if Y is X else np.array([hash(row.tobytes()) for row in Y])
+    same = hash_x[left] == hash_y[right]
+    for k in np.flatnonzero(same):
+        same[k] = np.array_equal(X[left[k]], Y[right[k]])
+    return same
+
+
 def _canonical_pairs(A, B):
     """Order each pair so that the solver sees (a, b) and (b, a) the same way.
 
@@ -419,6 +553,51 @@ def _canonical_pairs(A, B):
     return differs[rows, first] & (B[rows, first] < A[rows, first])
 
 
+@dataclass(frozen=True)
+class SinkhornTransport:
+    r"""The entropic plan between two images, through its dual potentials.
+
+    The plan is :math:`P_{ij} = a_i b_j \exp((f_i + g_j - C_{ij}) / \varepsilon)`
+    (never formed: ``n x n``); its rows sum exactly to ``a``, its columns to
+    ``target_marginal`` (``b`` up to the solver's tolerance).
+
+    Attributes
+    ----------
+    value : float
+        The transport cost :math:`\langle P, C \rangle`, as :class:`Sinkhorn` returns it.
+    source_potential, target_potential : ndarray of shape (h, w)
+        The dual potentials ``f`` and ``g``, in the units of the cost (squared
+        ``pixel_size`` units); finite everywhere, meaningful where the image has light.
+    source_marginal, target_marginal : ndarray of shape (h, w)
+        Row and column sums of the plan (the first is ``x`` at unit mass).
+    displacement : ndarray of shape (h, w, 2)
+        Barycentric displacement, in pixels along (rows, columns): where the light of
+        each pixel of ``x`` goes on average, minus where it is.  Zero where ``x`` is dark.
+    image_shape : tuple of two int
+        ``(height, width)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skimgdist import Sinkhorn
+    >>> x = np.zeros((8, 8)); x[2, 2] = 1
+    >>> y = np.zeros((8, 8)); y[5, 4] = 1
+    >>> plan = Sinkhorn(reg=0.5).transport(x.ravel(), y.ravel())
+    >>> plan.displacement[2, 2].round(6)        # three rows down, two columns right
+    array([3., 2.])
+    >>> print(round(plan.value, 6))
+    13.0
+    """
+
+    value: float
+    source_potential: np.ndarray
+    target_potential: np.ndarray
+    source_marginal: np.ndarray
+    target_marginal: np.ndarray
+    displacement: np.ndarray
+    image_shape: tuple
+
+
 class _EntropicOT(ImageMetric):
     """Shared parameters, validation and batched solver of the Sinkhorn metrics."""
 
@@ -430,7 +609,7 @@ class _EntropicOT(ImageMetric):
         "max_iter": [Interval(Integral, 1, None, closed="left")],
     }
 
-    def __init__(self, *, image_shape=None, reg=1.0, tol=1e-4, max_iter=1000, pixel_size=1.0):
+    def __init__(self, *, image_shape=None, reg=1.0, tol=1e-6, max_iter=1000, pixel_size=1.0):
         self.image_shape = image_shape
         self.reg = reg
         self.tol = tol
@@ -438,21 +617,56 @@ class _EntropicOT(ImageMetric):
         self.pixel_size = pixel_size
 
     def _geometry(self, image_shape):
+        """Pyramid, temperature and value scale of the problem, in units of the larger pixel side.
+
+        Only ``reg`` relative to the squared pixel size matters to the iterations,
+        so the solver works on a grid whose larger spacing is 1 with the
+        temperature ``reg / scale^2`` (pixel^2) and multiplies the values by
+        ``scale^2`` at the end: any ``pixel_size`` whose squared distances fit in
+        float64 gives the same iterations as ``pixel_size=1``.
+
+        Returns ``(grids, reg_px, scale2)``.
+        """
         row_size, column_size = check_pixel_size(self.pixel_size)
-        return _pyramid(tuple(image_shape), float(row_size), float(column_size))
+        scale = float(max(row_size, column_size))
+        scale2 = scale * scale
+        extent2 = sum((n - 1) ** 2 for n in image_shape) or 1
+        if not (scale2 >= _SMALLEST_SQUARED_SIZE and scale2 * extent2 <= _LARGEST_COST):
+            raise ValueError(
+                f"pixel_size={self.pixel_size!r} puts the squared distances of a "
+                f"{image_shape[0]}x{image_shape[1]} image outside float64: the larger pixel "
+                f"side must be between {_SMALLEST_SQUARED_SIZE ** 0.5:.0e} and "
+                f"{(_LARGEST_COST / extent2) ** 0.5:.3g}. Express the sizes in another unit."
+            )
+        reg_px = self.reg / scale2
+        if not _SMALLEST_REG_PX <= reg_px <= _LARGEST_REG_PX:
+            largest = _LARGEST_REG_PX * scale2  # Python floats: inf, not a warning
+            raise ValueError(
+                f"reg={self.reg!r} is {reg_px:.3g} times the squared pixel size "
+                f"(pixel_size={self.pixel_size!r}); it must be between {_SMALLEST_REG_PX:g} and "
+                f"{_LARGEST_REG_PX:g} times it, i.e. reg in [{_SMALLEST_REG_PX * scale2:.3g}, "
+                f"{largest:.3g}]. Below, the Gibbs kernel between neighbouring "
+                f"pixels is under e^-{1 / _SMALLEST_REG_PX:g}, beyond float64: that is exact "
+                f"transport, which skimgdist.wasserstein computes."
+            )
+        grids = _pyramid(tuple(image_shape), float(row_size / scale), float(column_size / scale))
+        return grids, reg_px, scale2
 
     def _solve_pairs(self, P, Q, left, right, image_shape):
         """Solve the problems ``(P[left[k]], Q[right[k]])``; returns (cost, objective).
 
         ``P`` and ``Q`` are unit-mass rows; their pyramids are built once per image.
         """
-        grids = self._geometry(image_shape)
+        grids, reg_px, scale2 = self._geometry(image_shape)
         pyramid_p = _mass_pyramid(P, image_shape, len(grids))
         pyramid_q = pyramid_p if Q is P else _mass_pyramid(Q, image_shape, len(grids))
         swap = _canonical_pairs(P[left], Q[right])
         cost = np.empty(len(left))
         objective = np.empty(len(left))
         error = np.empty(len(left))
+        converged = np.empty(len(left), dtype=bool)
+        if len(left) == 0:  # e.g. the off-diagonal pairs of a single image
+            return cost, objective
         chunk = int(np.clip(working_memory_bytes() // (8 * _ARRAYS_PER_PAIR * P.shape[1]),
                             1, max(1, len(left))))
         for batch in gen_batches(len(left), chunk):
@@ -461,22 +675,42 @@ class _EntropicOT(ImageMetric):
                      for lp, lq in zip(pyramid_p, pyramid_q, strict=True)]
             log_b = [np.where(s, lp[left[batch]], lq[right[batch]])
                      for lp, lq in zip(pyramid_p, pyramid_q, strict=True)]
-            cost[batch], objective[batch], error[batch] = _solve(
-                log_a, log_b, grids, float(self.reg), float(self.tol), int(self.max_iter))
-        self._warn_if_not_converged(error)
-        return cost, objective
+            cost[batch], objective[batch], error[batch], converged[batch], _ = _solve(
+                log_a, log_b, grids, reg_px, float(self.tol), int(self.max_iter))
+        self._check_convergence(error, converged)
+        return scale2 * cost, scale2 * objective
 
-    def _warn_if_not_converged(self, error):
-        failed = error >= self.tol
-        if failed.any():
-            warnings.warn(
-                f"Sinkhorn did not converge in max_iter={self.max_iter} iterations at "
-                f"reg={self.reg} for {int(failed.sum())} of {len(error)} image pair(s): "
-                f"marginal error {error[failed].max():.3g} > tol={self.tol} (L1 norm of the "
-                f"mass in the wrong place). Increase max_iter or reg, or loosen tol.",
-                ConvergenceWarning,
-                stacklevel=4,
+    def _check_convergence(self, error, converged):
+        """Warn when a pair missed ``tol``; refuse values whose plan misplaces too much mass.
+
+        A plan with marginal error ``e`` is the exact entropic plan between the
+        first image and a second one moved by ``e / 2`` in total variation.  Up to
+        ``_UNUSABLE_ERROR`` that is a value of nearby images, returned with a
+        ``ConvergenceWarning``; beyond, the value could be anything (even negative
+        for the divergence), so a ``ValueError`` says how to get a usable one.
+        """
+        failed = ~converged
+        if not failed.any():
+            return
+        worst = error[failed].max()
+        message = (
+            f"Sinkhorn did not converge in max_iter={self.max_iter} iterations at "
+            f"reg={self.reg} for {int(failed.sum())} of {len(error)} image pair(s): the "
+            f"value is not known to within tol={self.tol} (relative); marginal error "
+            f"{worst:.3g} (L1 norm of the mass in the wrong place)."
+        )
+        if not worst <= _UNUSABLE_ERROR:
+            raise ValueError(
+                f"{message} Above {_UNUSABLE_ERROR:g} the value is meaningless. Increase "
+                f"max_iter or reg (small reg needs many iterations on images with fine "
+                f"detail), or compute exact transport with skimgdist.wasserstein."
             )
+        warnings.warn(
+            f"{message} The value is that of images moved by up to {worst / 2:.3g} of their "
+            f"mass. Increase max_iter or reg, or loosen tol.",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
 
     @staticmethod
     def _pair_indices(n_x, n_y, symmetric):
@@ -530,14 +764,22 @@ class Sinkhorn(_EntropicOT):
     reg : float, default=1.0
         Entropic regularisation :math:`\varepsilon > 0`, in squared distance units
         (pixel^2 with the default ``pixel_size``).  Smaller is closer to exact
-        optimal transport and slower to converge.
-    tol : float, default=1e-4
-        Stop when the L1 norm of the marginal error of the plan (the mass in the
-        wrong place, images at unit mass) is below ``tol``.
+        optimal transport and slower to converge.  Only ``reg / pixel_size**2``
+        matters to the iterations; it must be at least ``1e-3`` (below, the
+        kernel between neighbouring pixels is under ``e^-1000``: exact transport,
+        see :func:`~skimgdist.wasserstein`), else a ``ValueError`` gives the range.
+    tol : float, default=1e-6
+        Relative accuracy of the value: iterations stop when the first-order
+        change of the entropic objective that would correct the plan's marginal
+        error, times a margin of 10, is below ``tol`` times the objective (and
+        the L1 marginal error is below ``sqrt(tol)``).  The default matches
+        POT's log-domain solver at tight tolerance to 1e-6 relative (tested).
     max_iter : int, default=1000
         Maximum number of Sinkhorn iterations at ``reg`` (after the annealing
         steps).  Not converging raises a
-        :class:`~sklearn.exceptions.ConvergenceWarning` with the error reached.
+        :class:`~sklearn.exceptions.ConvergenceWarning` with the marginal error
+        reached, or a ``ValueError`` when that error exceeds 1e-2 (the value
+        would be meaningless).
     pixel_size : float or pair of float, default=1.0
         Physical size of a pixel, shared or ``(row_size, column_size)``.
 
@@ -588,6 +830,48 @@ class Sinkhorn(_EntropicOT):
         cost, _ = self._solve_pairs(X, Y, left, right, image_shape)
         return self._fill(cost, left, right, (len(X), len(Y)), symmetric)
 
+    def transport(self, x, y):
+        """The entropic plan from ``x`` to ``y``: potentials, marginals, displacement field.
+
+        Parameters
+        ----------
+        x, y : array-like of shape (n_pixels,)
+            Two flattened images (scaled to unit mass); ``x`` is the source.
+
+        Returns
+        -------
+        plan : SinkhornTransport
+            The value (as ``self(x, y)``), the dual potentials, the plan's marginals
+            and the barycentric displacement of every source pixel, in pixels.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skimgdist import Sinkhorn
+        >>> x = np.zeros((6, 6)); x[1, 1] = 1
+        >>> y = np.zeros((6, 6)); y[1, 4] = 1
+        >>> plan = Sinkhorn(reg=0.5).transport(x.ravel(), y.ravel())
+        >>> plan.displacement.shape, plan.displacement[1, 1].round(6).tolist()
+        ((6, 6, 2), [0.0, 3.0])
+        """
+        X, Y, shape = self._validate_pair(x, y)
+        grids, reg_px, scale2 = self._geometry(shape)
+        with np.errstate(divide="ignore"):  # dark pixels: -inf log-masses
+            log_a = _mass_pyramid(X, shape, len(grids))
+            log_b = _mass_pyramid(Y, shape, len(grids))
+        cost, _, error, converged, (f, g, column_marginal) = _solve(
+            log_a, log_b, grids, reg_px, float(self.tol), int(self.max_iter))
+        self._check_convergence(error, converged)
+        pixel = check_pixel_size(self.pixel_size)  # grid units (larger side 1) -> pixels
+        displacement = (_barycentric_displacement(log_b[0], g, grids[0], reg_px)[0]
+                        / (pixel / pixel.max()))
+        displacement[X[0].reshape(shape) == 0] = 0.0
+        return SinkhornTransport(
+            value=float(scale2 * cost[0]), source_potential=scale2 * f[0],
+            target_potential=scale2 * g[0], source_marginal=X[0].reshape(shape),
+            target_marginal=column_marginal[0], displacement=displacement,
+            image_shape=tuple(shape))
+
 
 class SinkhornDivergence(_EntropicOT):
     r"""Sinkhorn divergence between images: debiased entropic transport, zero on identical images.
@@ -620,11 +904,11 @@ class SinkhornDivergence(_EntropicOT):
         ``(height, width)``; square when ``None``.
     reg : float, default=1.0
         Entropic regularisation :math:`\varepsilon`, squared distance units.
-    tol : float, default=1e-4
-        Tolerance on the L1 marginal error of each transport plan.
+    tol : float, default=1e-6
+        Relative accuracy of each entropic objective (see :class:`Sinkhorn`).
     max_iter : int, default=1000
         Maximum number of Sinkhorn iterations at ``reg``; not converging raises a
-        :class:`~sklearn.exceptions.ConvergenceWarning`.
+        :class:`~sklearn.exceptions.ConvergenceWarning` (see :class:`Sinkhorn`).
     pixel_size : float or pair of float, default=1.0
         Physical size of a pixel, shared or ``(row_size, column_size)``.
 
@@ -663,18 +947,31 @@ class SinkhornDivergence(_EntropicOT):
         self_y = self_x if symmetric else self._self_terms(Y, image_shape)
         _, cross = self._solve_pairs(X, Y, left, right, image_shape)
         divergence = cross - (self_x[left] + self_y[right]) / 2
+        # Zero by definition; the self terms come from another (symmetric) iteration.
+        divergence[_identical_pairs(X, Y, left, right)] = 0.0
         out = self._fill(divergence, left, right, (len(X), len(Y)), symmetric)
         if symmetric:
             np.fill_diagonal(out, 0.0)
         return out
 
     def _self_terms(self, X, image_shape):
-        index = np.arange(len(X))
-        return self._solve_pairs(X, X, index, index, image_shape)[1]
+        """``OT_reg(x, x)`` of every image (symmetric Sinkhorn, :func:`_solve_self`)."""
+        grids, reg_px, scale2 = self._geometry(image_shape)
+        pyramid = _mass_pyramid(X, image_shape, len(grids))
+        objective, error = np.empty(len(X)), np.empty(len(X))
+        converged = np.empty(len(X), dtype=bool)
+        chunk = int(np.clip(working_memory_bytes() // (8 * _ARRAYS_PER_PAIR * X.shape[1]),
+                            1, max(1, len(X))))
+        for batch in gen_batches(len(X), chunk):
+            objective[batch], error[batch], converged[batch] = _solve_self(
+                [level[batch] for level in pyramid], grids, reg_px, float(self.tol),
+                int(self.max_iter))
+        self._check_convergence(error, converged)
+        return scale2 * objective
 
 
 @function_form_of(Sinkhorn)
-def sinkhorn(x, y, *, image_shape=None, reg=1.0, tol=1e-4, max_iter=1000, pixel_size=1.0):
+def sinkhorn(x, y, *, image_shape=None, reg=1.0, tol=1e-6, max_iter=1000, pixel_size=1.0):
     r"""Entropic optimal transport cost between two flattened images.
 
     The function form of :class:`Sinkhorn`, for
@@ -696,8 +993,8 @@ def sinkhorn(x, y, *, image_shape=None, reg=1.0, tol=1e-4, max_iter=1000, pixel_
         ``(height, width)``; square when ``None``.
     reg : float, default=1.0
         Entropic regularisation :math:`\varepsilon`, in squared distance units.
-    tol : float, default=1e-4
-        Tolerance on the L1 marginal error of the plan.
+    tol : float, default=1e-6
+        Relative accuracy of the value (see :class:`Sinkhorn`).
     max_iter : int, default=1000
         Maximum number of Sinkhorn iterations at ``reg``.
     pixel_size : float or pair of float, default=1.0
@@ -722,7 +1019,7 @@ def sinkhorn(x, y, *, image_shape=None, reg=1.0, tol=1e-4, max_iter=1000, pixel_
 
 
 @function_form_of(SinkhornDivergence)
-def sinkhorn_divergence(x, y, *, image_shape=None, reg=1.0, tol=1e-4, max_iter=1000,
+def sinkhorn_divergence(x, y, *, image_shape=None, reg=1.0, tol=1e-6, max_iter=1000,
                         pixel_size=1.0):
     r"""Sinkhorn divergence between two flattened images (zero for identical images).
 
@@ -744,8 +1041,8 @@ def sinkhorn_divergence(x, y, *, image_shape=None, reg=1.0, tol=1e-4, max_iter=1
         ``(height, width)``; square when ``None``.
     reg : float, default=1.0
         Entropic regularisation :math:`\varepsilon`, in squared distance units.
-    tol : float, default=1e-4
-        Tolerance on the L1 marginal error of each plan.
+    tol : float, default=1e-6
+        Relative accuracy of each entropic objective (see :class:`Sinkhorn`).
     max_iter : int, default=1000
         Maximum number of Sinkhorn iterations at ``reg``.
     pixel_size : float or pair of float, default=1.0

@@ -74,6 +74,8 @@ def log_convolve(X, source, target, eps, *, weighted=False):
     Yw : ndarray of shape (n_rows, n_out)
         Only with ``weighted=True``.
     """
+    if not 0.0 < eps < np.inf:  # the compiled kernel would divide by it
+        raise ValueError(f"The temperature eps must be positive and finite, got {eps!r}.")
     X = np.ascontiguousarray(X, dtype=np.float64)
     if compiled_kernel(numba) is not None:
         Y, Yw = _numba_engine()(X, source, target, float(eps), bool(weighted))
