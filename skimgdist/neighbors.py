@@ -292,7 +292,7 @@ class ImageNeighborsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixi
         Number of training images.
     n_features_in_ : int
         Number of pixels per image.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names seen in ``fit``, when ``X`` has string column names.
 
     See Also

@@ -380,18 +380,6 @@ def test_pooling_and_prolonged_tree_span_the_grid():
     assert np.all(steps == 1)  # every tree edge is a grid arc
 
 
-def test_plot_flow_example_writes_its_figure(tmp_path):
-    pytest.importorskip("matplotlib", reason="the examples extra (matplotlib) is not installed")
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    script = Path(__file__).resolve().parents[1] / "examples" / "plot_optimal_flow.py"
-    figure = tmp_path / "flow.png"
-    subprocess.run([sys.executable, str(script), str(figure)], check=True, timeout=300)
-    assert figure.stat().st_size > 10_000
-
-
 def test_flow_field_sums_to_the_mean_displacement():
     from skimgdist.plotting import flow_field
 
