@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._config import check_input_size
+from ._config import check_allocation, check_input_size
 
 __all__ = [
     "ImageReadError",
@@ -125,13 +125,17 @@ def read_image(path):
         raise ImageReadError(f"{path} is not a readable image ({reason})") from None
 
 
-def _check_size(path, shape, bytes_per_element):
-    """Refuse, before reading, a file whose declared array would not fit in memory."""
+def _check_size(path, shape, bytes_per_element, *, collection=False):
+    """Refuse, before reading, a file whose declared array would not fit.
+
+    One image must fit the working-memory budget (each pair's work holds it whole); a
+    collection of images may use up to half of the machine's memory.
+    """
+    check = check_input_size if collection else check_allocation
     try:
-        check_input_size(
-            math.prod(shape) * bytes_per_element,
-            f"{path} declares an array of shape {tuple(shape)}, which",
-            "Shrink the file first (crop or downscale it), or read a smaller one.")
+        check(math.prod(shape) * bytes_per_element,
+              f"{path} declares an array of shape {tuple(shape)}, which",
+              "Shrink the file first (crop or downscale it), or read a smaller one.")
     except ValueError as error:
         raise ImageReadError(str(error)) from None
 
@@ -149,7 +153,7 @@ def _check_npy_header(path, stream, name=None):
         return  # not a valid header: np.load reports it
     where = path if name is None else f"{path} (array {name})"
     # The array and its float64 copy.
-    _check_size(where, shape, dtype.itemsize + 8)
+    _check_size(where, shape, dtype.itemsize + 8, collection=name is not None)
 
 
 def _read_npy(path):

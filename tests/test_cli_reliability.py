@@ -332,7 +332,7 @@ def test_a_distance_out_of_memory_fails_as_a_note(cli, images):
                            "total_variation,blurred_l2:sigma=1e9", "-q")
     assert status == 1
     assert_one_line(err, "1 distance failed: blurred_l2(sigma=1000000000.0)")
-    assert "not enough memory" in out and "total_variation" in out
+    assert "memory budget" in out and "total_variation" in out
 
 
 def test_parameter_typo_lists_the_valid_parameters(cli, images):
