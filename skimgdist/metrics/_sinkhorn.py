@@ -958,7 +958,16 @@ class Sinkhorn(_EntropicOT):
 
     Notes
     -----
-    Each image is scaled to unit mass.  ``pairwise`` solves all pairs in batches
+    Each image is scaled to unit mass unless ``normalize=False``.  With ``reach``
+    the transport is unbalanced [6]_ [7]_: the plan minimises
+    :math:`\langle P, C\rangle + \varepsilon\,\mathrm{KL}(P | a \otimes b)
+    + \rho\,\mathrm{KL}(P 1 | a) + \rho\,\mathrm{KL}(P^T 1 | b)` over all
+    non-negative ``P`` (generalised KL, :math:`\rho` = ``reach**2``) and the value
+    is its :math:`\langle P, C\rangle`, as
+    ``ot.unbalanced.sinkhorn_unbalanced2(a, b, C, reg, reach**2, reg_type="kl")``
+    returns (tested); ``reach -> inf`` is the balanced value.
+
+    ``pairwise`` solves all pairs in batches
     sized to ``sklearn.get_config()["working_memory"]``, sharing the kernels and
     the per-image pyramids; a pair stops iterating as soon as it converges, so
     its value does not depend on the batch.  Pairs are put in a canonical order
@@ -976,6 +985,10 @@ class Sinkhorn(_EntropicOT):
        Optimal Transportation on Geometric Domains", ACM ToG 34(4), 2015.
     .. [5] H. F. Walker and P. Ni, "Anderson Acceleration for Fixed-Point
        Iterations", SIAM J. Numer. Anal. 49(4), 2011.
+    .. [6] L. Chizat, G. Peyré, B. Schmitzer and F.-X. Vialard, "Scaling Algorithms
+       for Unbalanced Optimal Transport Problems", Math. Comp. 87, 2018.
+    .. [7] T. Séjourné, J. Feydy, F.-X. Vialard, A. Trouvé and G. Peyré, "Sinkhorn
+       Divergences for Unbalanced Optimal Transport", arXiv:1910.12958, 2019.
 
     Examples
     --------
@@ -989,6 +1002,14 @@ class Sinkhorn(_EntropicOT):
     >>> metric.pairwise(np.stack([a.ravel(), b.ravel()])).round(4)
     array([[0., 9.],
            [9., 0.]])
+
+    Twice the light in ``b`` and a reach of 2 pixels: moving 3 pixels costs more than
+    destroying and creating light, so the plan moves little of it.
+
+    >>> unbalanced = Sinkhorn(reg=0.5, reach=2.0, normalize=False)
+    >>> value = unbalanced(a.ravel(), 2 * b.ravel())
+    >>> bool(0 < value < 9.0)
+    True
     """
 
     def _pairwise_validated(self, X, Y, image_shape):
@@ -1072,8 +1093,16 @@ class SinkhornDivergence(_EntropicOT):
     ``ot.bregman.empirical_sinkhorn_divergence`` does) can give negative values.
 
     Units: squared distance (pixel^2).  Symmetric to the last bit; exactly zero
-    on identical images.  ``pairwise`` computes each self term
-    :math:`\mathrm{OT}_\varepsilon(a, a)` once per image.
+    on identical images.
+
+    With ``reach`` (unbalanced transport, see :class:`Sinkhorn`),
+    :math:`\mathrm{OT}_\varepsilon` is the full unbalanced objective (with the
+    marginal penalties) and the divergence adds Séjourné et al.'s mass term
+    :math:`\tfrac{\varepsilon}{2}(m(a) - m(b))^2` [3]_: non-negative, zero on
+    identical images, the balanced divergence as ``reach -> inf``.
+
+    ``pairwise`` computes each self term :math:`\mathrm{OT}_\varepsilon(a, a)` once
+    per image.
 
     Parameters
     ----------
@@ -1112,6 +1141,8 @@ class SinkhornDivergence(_EntropicOT):
        Divergences", AISTATS 2019.
     .. [2] A. Genevay, G. Peyré and M. Cuturi, "Learning Generative Models with
        Sinkhorn Divergences", AISTATS 2018.
+    .. [3] T. Séjourné, J. Feydy, F.-X. Vialard, A. Trouvé and G. Peyré, "Sinkhorn
+       Divergences for Unbalanced Optimal Transport", arXiv:1910.12958, 2019.
 
     Examples
     --------
