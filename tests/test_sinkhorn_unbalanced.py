@@ -3,6 +3,7 @@
 import numpy as np
 import ot
 import pytest
+from _sklearn_tools import assert_works_in_scikit_learn_tools
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skimgdist import Sinkhorn, SinkhornDivergence, config_context, sinkhorn, sinkhorn_divergence
@@ -128,9 +129,9 @@ def test_bad_reach_is_refused(reach):
         Sinkhorn(reach=reach, normalize=False)(a, b)
 
 
-def test_huge_reach_is_refused_with_advice():
+def test_reach_beyond_float64_is_refused_with_advice():
     a, b = images(np.random.default_rng(9), (4, 4), (1.0, 1.0))
-    for reach in (1e200, 1e7):
+    for reach in (1e200, 1e7, 1e-4, 1e-300):
         with pytest.raises(ValueError, match="reach=None"):
             Sinkhorn(reach=reach)(a, b)
     assert np.isfinite(Sinkhorn(reg=100.0, reach=1e7, pixel_size=10.0)(a, b))  # 1e6 pixels
@@ -175,3 +176,15 @@ def test_numpy_fallback_gives_the_same_numbers():
     with_numba = metric.pairwise(X)
     with config_context(compiled_kernels=False):
         assert np.allclose(metric.pairwise(X), with_numba, rtol=1e-9, atol=1e-12)
+
+
+def test_unbalanced_divergence_works_in_scikit_learn_tools():
+    """Two classes of 6x6 bumps (left or right) whose total intensities vary by up to 50 %."""
+    rng = np.random.default_rng(14)
+    rows, columns = np.indices((6, 6))
+    y = np.arange(16) // 2 % 2  # both classes among the even (train) and odd (test) rows
+    X = np.stack([rng.uniform(1.0, 1.5) * np.exp(-((rows - rng.uniform(2, 3)) ** 2
+                                                   + (columns - (1 if label else 4)) ** 2) / 2)
+                  .ravel() + 1e-3 for label in y])
+    metric = SinkhornDivergence(image_shape=(6, 6), reg=1.0, reach=3.0, normalize=False)
+    assert_works_in_scikit_learn_tools(metric, {"reach": [2.0, 4.0]}, X, y)

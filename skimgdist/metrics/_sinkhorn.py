@@ -69,6 +69,9 @@ _LARGEST_REG_PX = 1e300
 # Largest marginal penalty reach**2, in units of the squared (larger) pixel side: the
 # damping rho / (rho + reg) and the translation step keep digits to spare below it.
 _LARGEST_PENALTY_PX = 1e12
+# Smallest one: a reach of 1e-3 pixels, where moving light to a neighbour costs a million
+# times more than destroying and creating it (and -f / rho stays far inside float64).
+_SMALLEST_PENALTY_PX = 1e-6
 # Squared pixel sides and costs that float64 holds with room for sums of them.
 _SMALLEST_SQUARED_SIZE = 1e-300
 _LARGEST_COST = 1e300
@@ -737,12 +740,13 @@ class _EntropicOT(ImageMetric):
             return None
         with np.errstate(over="ignore"):
             rho_px = float(np.float64(self.reach) ** 2 / scale2)
-        if not rho_px <= _LARGEST_PENALTY_PX:
+        if not _SMALLEST_PENALTY_PX <= rho_px <= _LARGEST_PENALTY_PX:
             raise ValueError(
                 f"reach={self.reach!r} is {rho_px ** 0.5:.3g} pixels (pixel_size="
-                f"{self.pixel_size!r}); at most {_LARGEST_PENALTY_PX ** 0.5:g} is accepted: "
-                f"beyond, the relaxation is below float64 precision. For balanced transport "
-                f"use reach=None."
+                f"{self.pixel_size!r}); it must be between {_SMALLEST_PENALTY_PX ** 0.5:g} and "
+                f"{_LARGEST_PENALTY_PX ** 0.5:g} pixels. Beyond, the relaxation is below "
+                f"float64 precision: for balanced transport use reach=None. Below, no light "
+                f"moves even to the next pixel: compare the images pixel by pixel instead."
             )
         return rho_px
 
