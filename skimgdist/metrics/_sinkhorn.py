@@ -676,7 +676,9 @@ class SinkhornTransport:
         The dual potentials ``f`` and ``g``, in the units of the cost (squared
         ``pixel_size`` units); finite everywhere, meaningful where the image has light.
     source_marginal, target_marginal : ndarray of shape (h, w)
-        Row and column sums of the plan (the first is ``x`` at unit mass).
+        Row and column sums of the plan: ``x`` (at unit mass unless ``normalize=False``)
+        and ``y`` up to the tolerance; with ``reach`` (unbalanced) the rows are
+        ``x exp(-f / reach**2)`` and neither equals the image.
     displacement : ndarray of shape (h, w, 2)
         Barycentric displacement, in pixels along (rows, columns): where the light of
         each pixel of ``x`` goes on average, minus where it is.  Zero where ``x`` is dark.
@@ -727,9 +729,6 @@ class _EntropicOT(ImageMetric):
         self.pixel_size = pixel_size
         self.reach = reach
         self.normalize = normalize
-
-    def _checks_distribution(self):
-        return True
 
     def _scales_to_unit_mass(self):
         return self.normalize
@@ -1030,7 +1029,8 @@ class Sinkhorn(_EntropicOT):
         Parameters
         ----------
         x, y : array-like of shape (n_pixels,)
-            Two flattened images (scaled to unit mass); ``x`` is the source.
+            Two flattened images (scaled to unit mass unless ``normalize=False``);
+            ``x`` is the source.
 
         Returns
         -------
