@@ -40,7 +40,9 @@ class ImageMetric(BaseEstimator):
     - ``_compares_distributions``: pixels must be finite, non-negative, with
       positive mass per image (default ``True``); override
       :meth:`_checks_distribution` when a parameter switches it off (as
-      ``normalize=False`` does in ``TotalVariation``).
+      ``normalize=False`` does in ``TotalVariation``), and
+      :meth:`_scales_to_unit_mass` when images are checked as distributions but
+      keep their mass (``normalize=False`` in the Sinkhorn metrics).
     - ``_is_symmetric``: ``d(x, y) == d(y, x)`` (default ``True``); used by
       ``pairwise(X)`` to compute one triangle only, in subclasses that want it.
     - ``_unit`` and ``_cost_exponent``: what :meth:`distance_unit` and
@@ -134,11 +136,15 @@ class ImageMetric(BaseEstimator):
         """Whether inputs must be distributions of light (and are scaled to unit mass)."""
         return self._compares_distributions
 
+    def _scales_to_unit_mass(self):
+        """Whether validated distributions are scaled to unit mass (default: when checked)."""
+        return self._checks_distribution()
+
     def _pairwise_validated(self, X, Y, image_shape):
         """Distance matrix between validated batches; ``Y=None`` means ``Y = X``.
 
         Rows are float64, C-contiguous, read-only by convention, and already at
-        unit mass when :meth:`_checks_distribution` is true.  Implementations keep
+        unit mass when :meth:`_scales_to_unit_mass` is true.  Implementations keep
         their peak memory bounded (chunk when a full matrix of temporaries would be
         large) and return an ndarray of shape ``(len(X), len(Y))``.
         """
@@ -174,7 +180,7 @@ class ImageMetric(BaseEstimator):
         distribution = self._checks_distribution()
         X, Y, shape = check_image_pair(x, y, image_shape=self.image_shape,
                                        distribution=distribution)
-        if distribution:
+        if distribution and self._scales_to_unit_mass():
             X, Y = to_unit_mass(X), to_unit_mass(Y)
         return X, Y, shape
 
@@ -246,7 +252,7 @@ class ImageMetric(BaseEstimator):
         if Y is not None:
             Y, _ = check_images(Y, image_shape=shape, distribution=distribution, name="Y",
                                 same_pixels_as=("X", X))
-        if distribution:
+        if distribution and self._scales_to_unit_mass():
             X = to_unit_mass(X)
             Y = None if Y is None else to_unit_mass(Y)
         return X, Y, shape

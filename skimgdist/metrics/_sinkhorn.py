@@ -20,17 +20,19 @@ as matrix products.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
+from scipy.special import logsumexp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import Interval
 
 from .._config import geometry_cache, working_memory_bytes
-from .._image import check_pixel_size
+from .._image import check_pixel_size, to_unit_mass
 from .._triangle import mirror_upper
 from ._base import ImageMetric, function_form_of
 from ._softmin import log_convolve
@@ -64,6 +66,12 @@ _KERNEL_SPAN = 600.0
 # kernel between neighbours is e^-1000, below the smallest double: exact transport.
 _SMALLEST_REG_PX = 1e-3
 _LARGEST_REG_PX = 1e300
+# Largest marginal penalty reach**2, in units of the squared (larger) pixel side: the
+# damping rho / (rho + reg) and the translation step keep digits to spare below it.
+_LARGEST_PENALTY_PX = 1e12
+# Smallest one: a reach of 1e-3 pixels, where moving light to a neighbour costs a million
+# times more than destroying and creating it (and -f / rho stays far inside float64).
+_SMALLEST_PENALTY_PX = 1e-6
 # Squared pixel sides and costs that float64 holds with room for sums of them.
 _SMALLEST_SQUARED_SIZE = 1e-300
 _LARGEST_COST = 1e300
@@ -330,6 +338,105 @@ def _solve_self(log_a, grids, reg, tol, max_iter):
     return objective, error, converged
 
 
+def _solve_unbalanced(log_a, log_b, grids, reg, tol, max_iter, rho):
+    r"""Unbalanced entropic OT for a batch of pairs: KL-relaxed marginals of weight ``rho``.
+
+    Solves :math:`\min_P \langle P, C\rangle + \varepsilon \mathrm{KL}(P | a \otimes b)
+    + \rho \mathrm{KL}(P 1 | a) + \rho \mathrm{KL}(P^T 1 | b)` (generalised KL, masses
+    free) by the damped Sinkhorn updates ``f <- rho / (rho + eps) * c_b(g)`` of Chizat
+    et al. and Séjourné et al., with the annealing and pyramid of :func:`_solve`.
+    Each iteration makes ``f`` optimal for ``g``; a pair stops when the plan's
+    column marginal ``b exp((g - c_a(f)) / reg)`` is within ``sqrt(tol)`` (L1,
+    relative to its mass) of the one optimality asks for, ``b exp(-g / rho)``, and
+    the first-order change of the objective that would close that gap, times
+    ``_VALUE_MARGIN``, is below ``tol`` times the objective (as :func:`_value_within`,
+    which this becomes as ``rho`` grows).  Between iterations the potentials move
+    along ``(f + t, g - t)`` to the best ``t`` (:func:`_translate`): without it, that
+    direction contracts only by ``(rho / (rho + reg))**2`` per iteration, and
+    large ``rho`` (near-balanced transport) would need millions of iterations.
+
+    Returns ``cost, objective, error, converged, (f, g, column_marginal)`` as
+    :func:`_solve` does; ``objective`` is the dual value
+    :math:`\rho\langle a, 1 - e^{-f/\rho}\rangle + \rho\langle b, 1 - e^{-g/\rho}\rangle
+    - \varepsilon (m(P) - m(a) m(b))`, equal to the primal one at the optimum, and
+    ``error`` the relative L1 gap above.
+    """
+    level = len(grids) - 1
+    f = np.zeros_like(log_a[level])
+    g = np.zeros_like(log_b[level])
+    eps, ends = _temperatures(grids, reg)
+    while True:
+        grid = grids[level]
+        while eps > ends[level]:
+            eps = max(eps * _ANNEALING_RATIO, ends[level])
+            damping = rho / (rho + eps)
+            g = damping * _c_transform(log_a[level], f, grid, grid, eps)
+            f = damping * _c_transform(log_b[level], g, grid, grid, eps)
+        if level == 0:
+            break
+        damping = rho / (rho + eps)
+        f, g = (damping * _c_transform(log_b[level], g, grid, grids[level - 1], eps),
+                damping * _c_transform(log_a[level], f, grid, grids[level - 1], eps))
+        level -= 1
+    grid, damping = grids[0], rho / (rho + reg)
+    m = len(f)
+    objective, error = np.empty(m), np.empty(m)
+    converged = np.zeros(m, dtype=bool)
+    column_marginal = np.empty_like(g)
+    active = np.arange(m)
+    for iteration in range(max_iter + 1):
+        log_mass_a, log_mass_b, g_now = log_a[0][active], log_b[0][active], g[active]
+        a, b = np.exp(log_mass_a), np.exp(log_mass_b)
+        f_now = damping * _c_transform(log_mass_b, g_now, grid, grid, reg)
+        g_next = _c_transform(log_mass_a, f_now, grid, grid, reg)
+        marginal = _column_marginal(log_mass_b, g_now, g_next, reg)
+        target = b * np.exp(-g_now / rho)
+        with np.errstate(invalid="ignore", over="ignore"):  # far off: inf or nan, not done
+            err = np.abs(marginal - target).sum(axis=(1, 2)) / target.sum(axis=(1, 2))
+            value = (rho * (a * -np.expm1(-f_now / rho)).sum(axis=(1, 2))
+                     + rho * (b * -np.expm1(-g_now / rho)).sum(axis=(1, 2))
+                     - reg * (marginal.sum(axis=(1, 2))
+                              - a.sum(axis=(1, 2)) * b.sum(axis=(1, 2))))
+            change = np.abs(((marginal - target) * g_now).sum(axis=(1, 2)))
+            done = (err < np.sqrt(tol)) & (_VALUE_MARGIN * change <= tol * np.abs(value))
+        finished = done | (iteration == max_iter)
+        stopped = active[finished]
+        f[stopped], column_marginal[stopped] = f_now[finished], marginal[finished]
+        objective[stopped], error[stopped] = value[finished], err[finished]
+        converged[stopped] = done[finished]
+        keep = ~finished
+        if not keep.any():
+            break
+        g[active[keep]] = _translate(log_mass_a[keep], log_mass_b[keep], f_now[keep],
+                                     damping * g_next[keep], rho)
+        active = active[keep]
+    cost = _transport_cost(log_a[0] + f / reg, log_b[0] + g / reg, grid, reg)
+    return cost, objective, error, converged, (f, g, column_marginal)
+
+
+def _translate(log_a, log_b, f, g, rho):
+    """``g - t`` for the ``t`` that maximises the unbalanced dual along ``(f + t, g - t)``.
+
+    The plan does not change along that direction; only the marginal terms do, and
+    they peak at ``t = rho / 2 * log(<a, exp(-f / rho)> / <b, exp(-g / rho)>)``
+    (translation-invariant Sinkhorn: Séjourné, Vialard and Peyré, "Faster Unbalanced
+    Optimal Transport: Translation Invariant Sinkhorn and 1-D Frank-Wolfe", AISTATS
+    2022).  Only ``g`` moves: the next update recomputes ``f`` from it.
+    """
+    m = len(f)
+    t = rho / 2 * (_log_relaxed_mass(log_a.reshape(m, -1), f.reshape(m, -1), rho)
+                   - _log_relaxed_mass(log_b.reshape(m, -1), g.reshape(m, -1), rho))
+    return g - t[:, None, None]
+
+
+def _log_relaxed_mass(log_mass, potential, rho):
+    """``log <a, exp(-f / rho)>`` per row, as ``log m(a) + log1p(<a, expm1(-f / rho)> / m(a))``
+    so that the digits of ``f / rho`` survive when ``rho`` is large."""
+    total = logsumexp(log_mass, axis=1)
+    mass = np.exp(log_mass - total[:, None])
+    return total + np.log1p((mass * np.expm1(-potential / rho)).sum(axis=1))
+
+
 def _marginal_below(tol):
     """Stopping rule: the L1 marginal error of the plan is below ``tol``."""
     def stop(a, f, g, marginal, b, error):
@@ -569,7 +676,9 @@ class SinkhornTransport:
         The dual potentials ``f`` and ``g``, in the units of the cost (squared
         ``pixel_size`` units); finite everywhere, meaningful where the image has light.
     source_marginal, target_marginal : ndarray of shape (h, w)
-        Row and column sums of the plan (the first is ``x`` at unit mass).
+        Row and column sums of the plan: ``x`` (at unit mass unless ``normalize=False``)
+        and ``y`` up to the tolerance; with ``reach`` (unbalanced) the rows are
+        ``x exp(-f / reach**2)`` and neither equals the image.
     displacement : ndarray of shape (h, w, 2)
         Barycentric displacement, in pixels along (rows, columns): where the light of
         each pixel of ``x`` goes on average, minus where it is.  Zero where ``x`` is dark.
@@ -607,14 +716,57 @@ class _EntropicOT(ImageMetric):
         "reg": [Interval(Real, 0, None, closed="neither")],
         "tol": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "reach": [None, Interval(Real, 0, None, closed="neither")],
+        "normalize": ["boolean"],
     }
 
-    def __init__(self, *, image_shape=None, reg=1.0, tol=1e-6, max_iter=1000, pixel_size=1.0):
+    def __init__(self, *, image_shape=None, reg=1.0, tol=1e-6, max_iter=1000, pixel_size=1.0,
+                 reach=None, normalize=True):
         self.image_shape = image_shape
         self.reg = reg
         self.tol = tol
         self.max_iter = max_iter
         self.pixel_size = pixel_size
+        self.reach = reach
+        self.normalize = normalize
+
+    def _scales_to_unit_mass(self):
+        return self.normalize
+
+    def _marginal_penalty(self, scale2):
+        """``rho = reach**2`` in units of the squared pixel side, or ``None`` (balanced)."""
+        if self.reach is None:
+            return None
+        with np.errstate(over="ignore"):
+            rho_px = float(np.float64(self.reach) ** 2 / scale2)
+        if not _SMALLEST_PENALTY_PX <= rho_px <= _LARGEST_PENALTY_PX:
+            raise ValueError(
+                f"reach={self.reach!r} is {rho_px ** 0.5:.3g} pixels (pixel_size="
+                f"{self.pixel_size!r}); it must be between {_SMALLEST_PENALTY_PX ** 0.5:g} and "
+                f"{_LARGEST_PENALTY_PX ** 0.5:g} pixels. Beyond, the relaxation is below "
+                f"float64 precision: for balanced transport use reach=None. Below, no light "
+                f"moves even to the next pixel: compare the images pixel by pixel instead."
+            )
+        return rho_px
+
+    def _balanced_masses(self, X, Y):
+        """Unit-mass copies of ``X`` and ``Y`` and their common mass, for balanced transport.
+
+        Without ``reach`` the plan must carry every image's whole mass, so with
+        ``normalize=False`` all masses must agree (to a relative ``1e-9``); the value
+        is then that of the unit-mass images times the mass (the plan scales with it).
+        """
+        if self.normalize:
+            return X, Y, 1.0
+        masses = X.sum(axis=1) if Y is None else np.concatenate([X.sum(axis=1), Y.sum(axis=1)])
+        if not np.allclose(masses, masses[0], rtol=1e-9, atol=0.0):
+            raise ValueError(
+                f"With normalize=False and reach=None (balanced transport) all images must "
+                f"have the same total mass; got masses from {masses.min():.6g} to "
+                f"{masses.max():.6g}. Set reach (unbalanced transport: mass may be created "
+                f"or destroyed at a price) or normalize=True (compare shapes only)."
+            )
+        return to_unit_mass(X), None if Y is None else to_unit_mass(Y), float(masses[0])
 
     def _geometry(self, image_shape):
         """Pyramid, temperature and value scale of the problem, in units of the larger pixel side.
@@ -658,6 +810,7 @@ class _EntropicOT(ImageMetric):
         ``P`` and ``Q`` are unit-mass rows; their pyramids are built once per image.
         """
         grids, reg_px, scale2 = self._geometry(image_shape)
+        solve = self._solver(scale2)
         pyramid_p = _mass_pyramid(P, image_shape, len(grids))
         pyramid_q = pyramid_p if Q is P else _mass_pyramid(Q, image_shape, len(grids))
         swap = _canonical_pairs(P[left], Q[right])
@@ -675,10 +828,17 @@ class _EntropicOT(ImageMetric):
                      for lp, lq in zip(pyramid_p, pyramid_q, strict=True)]
             log_b = [np.where(s, lp[left[batch]], lq[right[batch]])
                      for lp, lq in zip(pyramid_p, pyramid_q, strict=True)]
-            cost[batch], objective[batch], error[batch], converged[batch], _ = _solve(
+            cost[batch], objective[batch], error[batch], converged[batch], _ = solve(
                 log_a, log_b, grids, reg_px, float(self.tol), int(self.max_iter))
         self._check_convergence(error, converged)
         return scale2 * cost, scale2 * objective
+
+    def _solver(self, scale2):
+        """:func:`_solve`, or :func:`_solve_unbalanced` at the marginal penalty of ``reach``."""
+        rho_px = self._marginal_penalty(scale2)
+        if rho_px is None:
+            return _solve
+        return functools.partial(_solve_unbalanced, rho=rho_px)
 
     def _check_convergence(self, error, converged):
         """Warn when a pair missed ``tol``; refuse values whose plan misplaces too much mass.
@@ -782,6 +942,17 @@ class Sinkhorn(_EntropicOT):
         would be meaningless).
     pixel_size : float or pair of float, default=1.0
         Physical size of a pixel, shared or ``(row_size, column_size)``.
+    reach : float, default=None
+        Unbalanced transport when set: the marginals are relaxed by
+        :math:`\rho\,\mathrm{KL}` penalties with :math:`\rho` = ``reach**2`` (same
+        units as ``reg``), so light need not be conserved; transport farther than
+        about ``reach`` costs more than destroying and creating the light.  ``None``
+        is balanced transport, the limit ``reach -> inf``.  See the Notes.
+    normalize : bool, default=True
+        Scale every image to unit mass first.  With ``False`` images keep their
+        total intensity: ``reach`` then prices their difference in mass; without
+        ``reach`` all masses must be equal (else a ``ValueError``) and the value
+        is that of the unit-mass images times the mass.
 
     See Also
     --------
@@ -790,7 +961,16 @@ class Sinkhorn(_EntropicOT):
 
     Notes
     -----
-    Each image is scaled to unit mass.  ``pairwise`` solves all pairs in batches
+    Each image is scaled to unit mass unless ``normalize=False``.  With ``reach``
+    the transport is unbalanced [6]_ [7]_: the plan minimises
+    :math:`\langle P, C\rangle + \varepsilon\,\mathrm{KL}(P | a \otimes b)
+    + \rho\,\mathrm{KL}(P 1 | a) + \rho\,\mathrm{KL}(P^T 1 | b)` over all
+    non-negative ``P`` (generalised KL, :math:`\rho` = ``reach**2``) and the value
+    is its :math:`\langle P, C\rangle`, as
+    ``ot.unbalanced.sinkhorn_unbalanced2(a, b, C, reg, reach**2, reg_type="kl")``
+    returns (tested); ``reach -> inf`` is the balanced value.
+
+    ``pairwise`` solves all pairs in batches
     sized to ``sklearn.get_config()["working_memory"]``, sharing the kernels and
     the per-image pyramids; a pair stops iterating as soon as it converges, so
     its value does not depend on the batch.  Pairs are put in a canonical order
@@ -808,6 +988,10 @@ class Sinkhorn(_EntropicOT):
        Optimal Transportation on Geometric Domains", ACM ToG 34(4), 2015.
     .. [5] H. F. Walker and P. Ni, "Anderson Acceleration for Fixed-Point
        Iterations", SIAM J. Numer. Anal. 49(4), 2011.
+    .. [6] L. Chizat, G. Peyré, B. Schmitzer and F.-X. Vialard, "Scaling Algorithms
+       for Unbalanced Optimal Transport Problems", Math. Comp. 87, 2018.
+    .. [7] T. Séjourné, J. Feydy, F.-X. Vialard, A. Trouvé and G. Peyré, "Sinkhorn
+       Divergences for Unbalanced Optimal Transport", arXiv:1910.12958, 2019.
 
     Examples
     --------
@@ -821,14 +1005,23 @@ class Sinkhorn(_EntropicOT):
     >>> metric.pairwise(np.stack([a.ravel(), b.ravel()])).round(4)
     array([[0., 9.],
            [9., 0.]])
+
+    Twice the light in ``b`` and a reach of 2 pixels: moving 3 pixels costs more than
+    destroying and creating light, so the plan moves little of it.
+
+    >>> unbalanced = Sinkhorn(reg=0.5, reach=2.0, normalize=False)
+    >>> value = unbalanced(a.ravel(), 2 * b.ravel())
+    >>> bool(0 < value < 9.0)
+    True
     """
 
     def _pairwise_validated(self, X, Y, image_shape):
+        X, Y, mass = self._balanced_masses(X, Y) if self.reach is None else (X, Y, 1.0)
         symmetric = Y is None
         Y = X if symmetric else Y
         left, right = self._pair_indices(len(X), len(Y), symmetric)
         cost, _ = self._solve_pairs(X, Y, left, right, image_shape)
-        return self._fill(cost, left, right, (len(X), len(Y)), symmetric)
+        return mass * self._fill(cost, left, right, (len(X), len(Y)), symmetric)
 
     def transport(self, x, y):
         """The entropic plan from ``x`` to ``y``: potentials, marginals, displacement field.
@@ -836,7 +1029,8 @@ class Sinkhorn(_EntropicOT):
         Parameters
         ----------
         x, y : array-like of shape (n_pixels,)
-            Two flattened images (scaled to unit mass); ``x`` is the source.
+            Two flattened images (scaled to unit mass unless ``normalize=False``);
+            ``x`` is the source.
 
         Returns
         -------
@@ -855,21 +1049,29 @@ class Sinkhorn(_EntropicOT):
         ((6, 6, 2), [0.0, 3.0])
         """
         X, Y, shape = self._validate_pair(x, y)
+        X, Y, mass = self._balanced_masses(X, Y) if self.reach is None else (X, Y, 1.0)
         grids, reg_px, scale2 = self._geometry(shape)
+        rho_px = self._marginal_penalty(scale2)
         with np.errstate(divide="ignore"):  # dark pixels: -inf log-masses
             log_a = _mass_pyramid(X, shape, len(grids))
             log_b = _mass_pyramid(Y, shape, len(grids))
-        cost, _, error, converged, (f, g, column_marginal) = _solve(
+        cost, _, error, converged, (f, g, column_marginal) = self._solver(scale2)(
             log_a, log_b, grids, reg_px, float(self.tol), int(self.max_iter))
         self._check_convergence(error, converged)
+        # Rows: exactly a (balanced) or a exp(-f / rho), optimal for the column potential.
+        source_marginal = X[0].reshape(shape) * (1.0 if rho_px is None
+                                                 else np.exp(-f[0] / rho_px))
+        # A balanced plan between images of mass m is m times the unit-mass one: shifting
+        # each potential by -reg log(m) / 2 keeps P = a b exp((f + g - C) / reg).
+        shift = reg_px * np.log(mass) / 2
         pixel = check_pixel_size(self.pixel_size)  # grid units (larger side 1) -> pixels
         displacement = (_barycentric_displacement(log_b[0], g, grids[0], reg_px)[0]
                         / (pixel / pixel.max()))
         displacement[X[0].reshape(shape) == 0] = 0.0
         return SinkhornTransport(
-            value=float(scale2 * cost[0]), source_potential=scale2 * f[0],
-            target_potential=scale2 * g[0], source_marginal=X[0].reshape(shape),
-            target_marginal=column_marginal[0], displacement=displacement,
+            value=float(mass * scale2 * cost[0]), source_potential=scale2 * (f[0] - shift),
+            target_potential=scale2 * (g[0] - shift), source_marginal=mass * source_marginal,
+            target_marginal=mass * column_marginal[0], displacement=displacement,
             image_shape=tuple(shape))
 
 
@@ -895,8 +1097,16 @@ class SinkhornDivergence(_EntropicOT):
     ``ot.bregman.empirical_sinkhorn_divergence`` does) can give negative values.
 
     Units: squared distance (pixel^2).  Symmetric to the last bit; exactly zero
-    on identical images.  ``pairwise`` computes each self term
-    :math:`\mathrm{OT}_\varepsilon(a, a)` once per image.
+    on identical images.
+
+    With ``reach`` (unbalanced transport, see :class:`Sinkhorn`),
+    :math:`\mathrm{OT}_\varepsilon` is the full unbalanced objective (with the
+    marginal penalties) and the divergence adds Séjourné et al.'s mass term
+    :math:`\tfrac{\varepsilon}{2}(m(a) - m(b))^2` [3]_: non-negative, zero on
+    identical images, the balanced divergence as ``reach -> inf``.
+
+    ``pairwise`` computes each self term :math:`\mathrm{OT}_\varepsilon(a, a)` once
+    per image.
 
     Parameters
     ----------
@@ -911,6 +1121,17 @@ class SinkhornDivergence(_EntropicOT):
         :class:`~sklearn.exceptions.ConvergenceWarning` (see :class:`Sinkhorn`).
     pixel_size : float or pair of float, default=1.0
         Physical size of a pixel, shared or ``(row_size, column_size)``.
+    reach : float, default=None
+        Unbalanced transport when set: the marginals are relaxed by
+        :math:`\rho\,\mathrm{KL}` penalties with :math:`\rho` = ``reach**2`` (same
+        units as ``reg``), so light need not be conserved; transport farther than
+        about ``reach`` costs more than destroying and creating the light.  ``None``
+        is balanced transport, the limit ``reach -> inf``.  See the Notes.
+    normalize : bool, default=True
+        Scale every image to unit mass first.  With ``False`` images keep their
+        total intensity: ``reach`` then prices their difference in mass; without
+        ``reach`` all masses must be equal (else a ``ValueError``) and the value
+        is that of the unit-mass images times the mass.
 
     See Also
     --------
@@ -924,6 +1145,8 @@ class SinkhornDivergence(_EntropicOT):
        Divergences", AISTATS 2019.
     .. [2] A. Genevay, G. Peyré and M. Cuturi, "Learning Generative Models with
        Sinkhorn Divergences", AISTATS 2018.
+    .. [3] T. Séjourné, J. Feydy, F.-X. Vialard, A. Trouvé and G. Peyré, "Sinkhorn
+       Divergences for Unbalanced Optimal Transport", arXiv:1910.12958, 2019.
 
     Examples
     --------
@@ -937,6 +1160,7 @@ class SinkhornDivergence(_EntropicOT):
     """
 
     def _pairwise_validated(self, X, Y, image_shape):
+        X, Y, mass = self._balanced_masses(X, Y) if self.reach is None else (X, Y, 1.0)
         symmetric = Y is None
         Y = X if symmetric else Y
         left, right = self._pair_indices(len(X), len(Y), symmetric)
@@ -947,31 +1171,39 @@ class SinkhornDivergence(_EntropicOT):
         self_y = self_x if symmetric else self._self_terms(Y, image_shape)
         _, cross = self._solve_pairs(X, Y, left, right, image_shape)
         divergence = cross - (self_x[left] + self_y[right]) / 2
+        if self.reach is not None:  # Séjourné et al.'s mass term: >= 0 for unequal masses
+            divergence += self.reg / 2 * (X[left].sum(axis=1) - Y[right].sum(axis=1)) ** 2
         # Zero by definition; the self terms come from another (symmetric) iteration.
         divergence[_identical_pairs(X, Y, left, right)] = 0.0
         out = self._fill(divergence, left, right, (len(X), len(Y)), symmetric)
         if symmetric:
             np.fill_diagonal(out, 0.0)
-        return out
+        return mass * out
 
     def _self_terms(self, X, image_shape):
         """``OT_reg(x, x)`` of every image (symmetric Sinkhorn, :func:`_solve_self`)."""
         grids, reg_px, scale2 = self._geometry(image_shape)
+        rho_px = self._marginal_penalty(scale2)
         pyramid = _mass_pyramid(X, image_shape, len(grids))
         objective, error = np.empty(len(X)), np.empty(len(X))
         converged = np.empty(len(X), dtype=bool)
         chunk = int(np.clip(working_memory_bytes() // (8 * _ARRAYS_PER_PAIR * X.shape[1]),
                             1, max(1, len(X))))
         for batch in gen_batches(len(X), chunk):
-            objective[batch], error[batch], converged[batch] = _solve_self(
-                [level[batch] for level in pyramid], grids, reg_px, float(self.tol),
-                int(self.max_iter))
+            levels = [level[batch] for level in pyramid]
+            if rho_px is None:
+                objective[batch], error[batch], converged[batch] = _solve_self(
+                    levels, grids, reg_px, float(self.tol), int(self.max_iter))
+            else:
+                _, objective[batch], error[batch], converged[batch], _ = _solve_unbalanced(
+                    levels, levels, grids, reg_px, float(self.tol), int(self.max_iter), rho_px)
         self._check_convergence(error, converged)
         return scale2 * objective
 
 
 @function_form_of(Sinkhorn)
-def sinkhorn(x, y, *, image_shape=None, reg=1.0, tol=1e-6, max_iter=1000, pixel_size=1.0):
+def sinkhorn(x, y, *, image_shape=None, reg=1.0, tol=1e-6, max_iter=1000, pixel_size=1.0,
+             reach=None, normalize=True):
     r"""Entropic optimal transport cost between two flattened images.
 
     The function form of :class:`Sinkhorn`, for
@@ -999,6 +1231,10 @@ def sinkhorn(x, y, *, image_shape=None, reg=1.0, tol=1e-6, max_iter=1000, pixel_
         Maximum number of Sinkhorn iterations at ``reg``.
     pixel_size : float or pair of float, default=1.0
         Physical pixel size; the cost is in these units squared.
+    reach : float, default=None
+        Unbalanced transport with marginal penalty ``reach**2`` (see :class:`Sinkhorn`).
+    normalize : bool, default=True
+        Scale both images to unit mass first (see :class:`Sinkhorn`).
 
     Returns
     -------
@@ -1015,12 +1251,12 @@ def sinkhorn(x, y, *, image_shape=None, reg=1.0, tol=1e-6, max_iter=1000, pixel_
     16.0
     """
     return Sinkhorn(image_shape=image_shape, reg=reg, tol=tol, max_iter=max_iter,
-                    pixel_size=pixel_size)(x, y)
+                    pixel_size=pixel_size, reach=reach, normalize=normalize)(x, y)
 
 
 @function_form_of(SinkhornDivergence)
 def sinkhorn_divergence(x, y, *, image_shape=None, reg=1.0, tol=1e-6, max_iter=1000,
-                        pixel_size=1.0):
+                        pixel_size=1.0, reach=None, normalize=True):
     r"""Sinkhorn divergence between two flattened images (zero for identical images).
 
     The function form of :class:`SinkhornDivergence`:
@@ -1047,6 +1283,10 @@ def sinkhorn_divergence(x, y, *, image_shape=None, reg=1.0, tol=1e-6, max_iter=1
         Maximum number of Sinkhorn iterations at ``reg``.
     pixel_size : float or pair of float, default=1.0
         Physical pixel size; the divergence is in these units squared.
+    reach : float, default=None
+        Unbalanced transport with marginal penalty ``reach**2`` (see :class:`SinkhornDivergence`).
+    normalize : bool, default=True
+        Scale both images to unit mass first (see :class:`SinkhornDivergence`).
 
     Returns
     -------
@@ -1066,4 +1306,5 @@ def sinkhorn_divergence(x, y, *, image_shape=None, reg=1.0, tol=1e-6, max_iter=1
            [16.,  0.]])
     """
     return SinkhornDivergence(image_shape=image_shape, reg=reg, tol=tol, max_iter=max_iter,
-                              pixel_size=pixel_size)(x, y)
+                              pixel_size=pixel_size, reach=reach,
+                              normalize=normalize)(x, y)
