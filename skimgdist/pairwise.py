@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import sys
 import time
+from contextlib import nullcontext
 from numbers import Integral, Real
 
 import numpy as np
@@ -38,12 +39,14 @@ from sklearn.metrics.pairwise import _VALID_METRICS as _SKLEARN_METRICS
 from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
 
 from ._config import working_memory_bytes
 from ._image import as_real_pixels
 from ._tolerance import distances_within_tolerance
 from ._triangle import place_block
 from .metrics import ImageMetric, available_metrics, get_metric
+from .metrics._sliced_kernels import single_threaded
 
 __all__ = ["ImageDistances", "image_kernel", "pairwise_distances"]
 
@@ -55,8 +58,13 @@ _PROGRESS_BLOCKS = 20
 # Smallest row block worth a task of its own.
 _MIN_BLOCK_ROWS = 8
 
+# More workers than any machine has cores; joblib itself refuses n_jobs above 500,000
+# with a message that does not name n_jobs.
+_MAX_JOBS = 10_000
+
 _ENGINE_CONSTRAINTS = {
-    "n_jobs": [Integral, None],
+    "n_jobs": [Interval(Integral, 1, _MAX_JOBS, closed="both"),
+               Interval(Integral, None, -1, closed="right"), None],
     "working_memory": [Interval(Real, 0, None, closed="neither"), None],
 }
 
@@ -239,20 +247,30 @@ def _distance_blocks(metric, X, Y, shape, *, n_jobs=None, working_memory=None, p
                 second = Y if Y is not None else (None if len(first) == n_x > 1 else X)
             else:
                 second = None if i == j and len(first) > 1 else X[j:j + rows]
-            return delayed(_compute_block)(metric, first, second, shape, (i, j), reduce)
+            return delayed(_compute_block)(metric, first, second, shape, (i, j), reduce,
+                                           n_workers > 1)
 
         bar = _Progress(sum(_block_size(i, j, rows, n_x, n_y) for i, j in tasks), progress)
         # Blocks are placed as they arrive, so at most a few are held beside the result.
         out = {} if reduce is not None else np.empty((n_x, n_y))
-        parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-        for key, values in parallel(job(i, j) for i, j in tasks):
-            if reduce is not None:
-                out[key[0]] = values
-            else:
-                _place(out, key, values)
-            bar.update(_block_size(*key, rows, n_x, n_y))
+        parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered",
+                            prefer="threads")
+        with _one_blas_thread_each(n_workers):
+            for key, values in parallel(job(i, j) for i, j in tasks):
+                if reduce is not None:
+                    out[key[0]] = values
+                else:
+                    _place(out, key, values)
+                bar.update(_block_size(*key, rows, n_x, n_y))
         bar.close()
     return [out[i] for i in starts] if reduce is not None else out
+
+
+def _one_blas_thread_each(n_workers):
+    """One BLAS thread per worker thread, so that ``n_jobs`` workers share the cores."""
+    if n_workers > 1:
+        return threadpool_limits(1, user_api="blas")
+    return nullcontext()
 
 
 def _place(out, key, values):
@@ -265,8 +283,9 @@ def _place(out, key, values):
         place_block(out, rows_i, slice(j, j + values.shape[1]), values, symmetric=True)
 
 
-def _compute_block(metric, X, Y, shape, key, reduce):
-    distances = np.asarray(metric._pairwise_validated(X, Y, shape), dtype=np.float64)
+def _compute_block(metric, X, Y, shape, key, reduce, in_parallel):
+    with single_threaded() if in_parallel else nullcontext():
+        distances = np.asarray(metric._pairwise_validated(X, Y, shape), dtype=np.float64)
     return key, distances if reduce is None else reduce(distances, key[0])
 
 

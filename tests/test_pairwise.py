@@ -122,6 +122,51 @@ def test_engine_equals_scikit_learn_for_sliced_wasserstein(sliced_case, n_jobs,
                                    working_memory=working_memory), expected_xy)
 
 
+def test_engine_workers_run_kernels_serially_in_threads(sliced_case, monkeypatch):
+    """n_jobs workers are threads of this process whose kernels stay on one thread each.
+
+    Parallel kernels inside parallel workers only compete for the cores (and numba's
+    default thread pool refuses launches from two threads at once); worker processes
+    would pay the import of skimgdist and the loading of its kernels each.
+    """
+    pytest.importorskip("numba")
+    import threading
+
+    from skimgdist.metrics import _sliced_kernels
+
+    X, _, metric, expected_xx, _ = sliced_case
+    seen = []
+    serial_kernel = _sliced_kernels.merge_costs
+
+    def recording_kernel(*args):
+        seen.append((threading.current_thread().name,
+                     getattr(_sliced_kernels._calling_thread, "serial", False)))
+        serial_kernel(*args)
+
+    monkeypatch.setattr(_sliced_kernels, "merge_costs", recording_kernel)
+    assert_same(pairwise_distances(X, metric=metric, n_jobs=2, working_memory=0.0002),
+                expected_xx)
+    assert seen and all(serial for _, serial in seen)
+    assert {name for name, _ in seen} != {threading.main_thread().name}
+    seen.clear()
+    pairwise_distances(X, metric=metric, n_jobs=1)
+    assert seen == [(threading.main_thread().name, False)]
+
+
+def test_single_threaded_kernels_give_the_same_numbers():
+    pytest.importorskip("numba")
+    from skimgdist.metrics._sliced_kernels import _PARALLEL_THRESHOLD, single_threaded
+
+    # Large enough for the parallel kernel outside single_threaded().
+    X = images(60, shape=(16, 16), seed=5)
+    metric = SlicedWasserstein(n_projections=200)
+    assert _PARALLEL_THRESHOLD < 2 * 60 * 60 * 200 * 256
+    parallel = metric.pairwise(X)
+    with single_threaded():
+        serial = metric.pairwise(X)
+    np.testing.assert_allclose(serial, parallel, rtol=1e-12, atol=1e-15)
+
+
 @pytest.mark.filterwarnings("ignore:Could not adhere to working_memory")
 @pytest.mark.parametrize("name", sorted(available_metrics()))
 def test_every_registered_metric_equals_scikit_learn(name):
