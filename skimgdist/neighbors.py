@@ -200,7 +200,8 @@ class ImageIndex(_ImageGallery):
             distances = np.concatenate([block[0] for block in blocks])
             indices = np.concatenate([block[1] for block in blocks])
             return distances, indices, distances.size // k * self.images_.shape[0]
-        X = validate_data(self, X, dtype=np.float64, reset=False, ensure_all_finite=False)
+        X = validate_data(self, self._image_rows(X), dtype=np.float64, reset=False,
+                          ensure_all_finite=False)
         X, _, _ = self.metric_._validate_batches(X)
         working_memory = self.working_memory
         with config_context(**({} if working_memory is None else

@@ -42,7 +42,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
 from ._config import working_memory_bytes
-from ._image import as_real_pixels
+from ._image import as_real_pixels, image_rows
 from ._tolerance import distances_within_tolerance
 from ._triangle import place_block
 from .metrics import ImageMetric, available_metrics, get_metric
@@ -450,6 +450,9 @@ class _ImageGallery(BaseEstimator):
     def _fit_images(self, X):
         params = {} if self.metric_params is None else self.metric_params
         metric = _resolve_metric(self.metric, params)
+        X, stack_shape = image_rows(X, None if metric is None else metric.image_shape)
+        if metric is not None and stack_shape is not None:
+            metric.set_params(image_shape=stack_shape)
         # skimgdist metrics check finiteness themselves, with image-specific messages.
         as_real_pixels(X)
         X = validate_data(self, X, dtype=np.float64,
@@ -468,6 +471,7 @@ class _ImageGallery(BaseEstimator):
         """
         check_is_fitted(self)
         if X is not None:
+            X = self._image_rows(X)
             as_real_pixels(X)
             X = validate_data(self, X, dtype=np.float64, reset=False,
                               ensure_all_finite=not isinstance(self.metric_, ImageMetric))
@@ -490,6 +494,10 @@ class _ImageGallery(BaseEstimator):
         return _distance_blocks(self.metric_, X, Y, self.image_shape_, n_jobs=self.n_jobs,
                                 working_memory=self.working_memory, progress=progress,
                                 reduce=reduce)
+
+    def _image_rows(self, X):
+        """New images ``X`` as rows (a stack must have the fitted image shape)."""
+        return image_rows(X, self.image_shape_)[0]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
