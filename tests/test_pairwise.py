@@ -5,6 +5,7 @@ callable is the independent reference), whatever the blocking, the number of
 jobs and the route by which the metric is named.
 """
 
+import subprocess
 import sys
 from numbers import Real
 
@@ -151,6 +152,15 @@ def test_engine_workers_run_kernels_serially_in_threads(sliced_case, monkeypatch
     seen.clear()
     pairwise_distances(X, metric=metric, n_jobs=1)
     assert seen == [(threading.main_thread().name, False)]
+
+
+def test_import_leaves_pot_to_the_dense_solver():
+    """Each process that unpickles a skimgdist metric (an n_jobs worker of a grid search)
+    imports skimgdist; POT, about 0.6 s of that, is needed by the dense exact solver only."""
+    code = "import sys, skimgdist; print('ot' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert done.stdout.strip() == "False"
 
 
 def test_single_threaded_kernels_give_the_same_numbers():
