@@ -148,9 +148,12 @@ def pairwise_distances(X, Y=None, metric="sliced_wasserstein", *, n_jobs=None,
         ``"precomputed"``, your own function) is passed to
         :func:`sklearn.metrics.pairwise_distances` unchanged.
     n_jobs : int, default=None
-        Number of parallel jobs over row blocks. ``None`` means 1 unless in a
-        :func:`joblib.parallel_config` context; ``-1`` uses every processor (or
-        every Dask worker thread with the Dask backend).
+        Number of parallel jobs over row blocks: worker threads (the compiled
+        kernels release the GIL, so they start at once), each running its kernels
+        and BLAS on one thread.  ``None`` means 1 unless in a
+        :func:`joblib.parallel_config` context, whose backend is then used; ``-1``
+        uses every processor (or every Dask worker thread with the Dask backend).
+        At most 10,000.
     working_memory : float, default=None
         Budget in MiB for the distances of one block (and for the metric's own
         temporaries).  ``None`` uses ``sklearn.get_config()["working_memory"]``.
