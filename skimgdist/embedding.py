@@ -165,7 +165,7 @@ class SlicedWassersteinEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMix
 
         Parameters
         ----------
-        X : array-like of shape (n_images, n_pixels)
+        X : array-like of shape (n_images, n_pixels) or (n_images, height, width)
             Images, one flattened image per row.
         y : None
             Ignored.
@@ -203,7 +203,7 @@ class SlicedWassersteinEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMix
 
         Parameters
         ----------
-        X : array-like of shape (n_images, n_pixels)
+        X : array-like of shape (n_images, n_pixels) or (n_images, height, width)
             Non-negative images of the fitted shape (each scaled to unit mass).
 
         Returns

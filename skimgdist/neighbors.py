@@ -124,7 +124,7 @@ class ImageIndex(_ImageGallery):
 
         Parameters
         ----------
-        X : array-like of shape (n_gallery, n_pixels)
+        X : array-like of shape (n_gallery, n_pixels) or (n_gallery, height, width)
             Gallery images, one flattened image per row.
         y : None
             Ignored.
@@ -161,7 +161,7 @@ class ImageIndex(_ImageGallery):
 
         Parameters
         ----------
-        X : array-like of shape (n_queries, n_pixels)
+        X : array-like of shape (n_queries, n_pixels) or (n_queries, height, width)
             Query images, of the same shape as the gallery images.
         k : int, default=1
             Number of neighbours, at most the gallery size.
@@ -351,7 +351,7 @@ class ImageNeighborsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixi
 
         Parameters
         ----------
-        X : array-like of shape (n_train, n_pixels)
+        X : array-like of shape (n_train, n_pixels) or (n_train, height, width)
             Training images, one flattened image per row.
         y : None
             Ignored.
@@ -369,7 +369,7 @@ class ImageNeighborsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixi
 
         Parameters
         ----------
-        X : array-like of shape (n_images, n_pixels)
+        X : array-like of shape (n_images, n_pixels) or (n_images, height, width)
             Images of the training shape.
 
         Returns
@@ -387,7 +387,7 @@ class ImageNeighborsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixi
 
         Parameters
         ----------
-        X : array-like of shape (n_train, n_pixels)
+        X : array-like of shape (n_train, n_pixels) or (n_train, height, width)
             Training images.
         y : None
             Ignored.

@@ -136,8 +136,9 @@ def pairwise_distances(X, Y=None, metric="sliced_wasserstein", *, n_jobs=None,
 
     Parameters
     ----------
-    X : array-like of shape (n_images_X, n_pixels)
-        Flattened images, one per row (C order).
+    X : array-like of shape (n_images_X, n_pixels) or (n_images_X, height, width)
+        Flattened images, one per row (C order), or a stack of images (whose
+        shape is then the image shape).
     Y : array-like of shape (n_images_Y, n_pixels), default=None
         Second batch; ``None`` compares ``X`` with itself.
     metric : str, callable or ImageMetric, default="sliced_wasserstein"
@@ -388,7 +389,7 @@ def image_kernel(X, Y=None, metric="sliced_wasserstein", *, gamma=1.0, n_jobs=No
 
     Parameters
     ----------
-    X : array-like of shape (n_images_X, n_pixels)
+    X : array-like of shape (n_images_X, n_pixels) or (n_images_X, height, width)
         Flattened images, one per row.
     Y : array-like of shape (n_images_Y, n_pixels), default=None
         Second batch; ``None`` compares ``X`` with itself.
@@ -582,7 +583,7 @@ class ImageDistances(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _ImageGa
 
         Parameters
         ----------
-        X : array-like of shape (n_train, n_pixels)
+        X : array-like of shape (n_train, n_pixels) or (n_train, height, width)
             Training images, one flattened image per row.
         y : None
             Ignored.
@@ -604,7 +605,7 @@ class ImageDistances(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _ImageGa
 
         Parameters
         ----------
-        X : array-like of shape (n_train, n_pixels)
+        X : array-like of shape (n_train, n_pixels) or (n_train, height, width)
             Training images.
         y : None
             Ignored.
@@ -621,7 +622,7 @@ class ImageDistances(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _ImageGa
 
         Parameters
         ----------
-        X : array-like of shape (n_images, n_pixels)
+        X : array-like of shape (n_images, n_pixels) or (n_images, height, width)
             Images of the same shape as the training images.
 
         Returns
