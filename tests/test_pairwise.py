@@ -115,7 +115,8 @@ def sliced_case():
 @pytest.mark.parametrize("n_jobs", [None, 2])
 @pytest.mark.parametrize("working_memory", [None, 0.0002])
 def test_engine_equals_scikit_learn_for_sliced_wasserstein(sliced_case, n_jobs,
-                                                           working_memory):
+                                                           working_memory, monkeypatch):
+    monkeypatch.setattr(skimgdist.pairwise, "_MIN_PARALLEL_WORK", 0)  # share tiny matrices
     X, Y, metric, expected_xx, expected_xy = sliced_case
     assert_same(pairwise_distances(X, metric=metric, n_jobs=n_jobs,
                                    working_memory=working_memory), expected_xx)
@@ -145,13 +146,19 @@ def test_engine_workers_run_kernels_serially_in_threads(sliced_case, monkeypatch
         serial_kernel(*args)
 
     monkeypatch.setattr(_sliced_kernels, "merge_costs", recording_kernel)
+    main_thread = [(threading.main_thread().name, False)]
+    # A matrix this small is not worth starting threads for.
+    assert_same(pairwise_distances(X, metric=metric, n_jobs=2), expected_xx)
+    assert seen == main_thread
+    seen.clear()
+    monkeypatch.setattr(skimgdist.pairwise, "_MIN_PARALLEL_WORK", 0)
     assert_same(pairwise_distances(X, metric=metric, n_jobs=2, working_memory=0.0002),
                 expected_xx)
     assert seen and all(serial for _, serial in seen)
     assert {name for name, _ in seen} != {threading.main_thread().name}
     seen.clear()
     pairwise_distances(X, metric=metric, n_jobs=1)
-    assert seen == [(threading.main_thread().name, False)]
+    assert seen == main_thread
 
 
 def test_import_leaves_pot_to_the_dense_solver():
