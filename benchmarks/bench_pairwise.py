@@ -6,7 +6,13 @@
   sample of images; ``units`` counts the distinct pairs, diagonal included, both
   routes compute);
 - the same for total variation, a metric whose per-pair work is tiny;
-- the sliced engine with ``n_jobs=2`` against ``n_jobs=1`` (workers started beforehand);
+- the sliced engine with ``n_jobs=2`` (worker threads, kernels on one thread each)
+  against ``n_jobs=1`` (the kernels' own threads);
+- ``cross_val_score`` with ``n_jobs=2`` against ``n_jobs=1``: scikit-learn's route
+  (``KNeighborsClassifier(metric=SlicedWasserstein())``, folds on loky worker
+  processes, timed as a first call, worker start-up included, and with the workers
+  already started) and the engine's route (``ImageDistances(n_jobs=...)`` and a
+  precomputed kNN, worker threads);
 - the GridSearchCV pipeline Downscale -> GaussianBlur -> ImageDistances ->
   KNeighborsClassifier(metric="precomputed") end to end, against the plain route
   (KNeighborsClassifier with the metric as a callable), per grid candidate.
@@ -18,8 +24,9 @@ import tempfile
 
 import numpy as np
 from _harness import Case, Impl
+from joblib.externals.loky import get_reusable_executor
 from sklearn.metrics import pairwise_distances as sklearn_pairwise_distances
-from sklearn.model_selection import GridSearchCV, KFold
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
 
@@ -93,6 +100,58 @@ def _jobs_case(n_images):
     )
 
 
+def _cross_val(n_jobs, fresh_workers=False, engine_jobs=None):
+    """cross_val_score of a sliced W2 kNN on the digits, as a function of the case data.
+
+    ``engine_jobs`` set: through ``ImageDistances(n_jobs=engine_jobs)`` and a
+    precomputed kNN; ``fresh_workers``: the loky worker processes are stopped first,
+    so that their start-up (imports, kernel loading) is timed, as in a first call.
+    """
+    def run(data):
+        if fresh_workers:
+            get_reusable_executor().shutdown(wait=True)
+        metric = SlicedWasserstein(image_shape=(8, 8))
+        if engine_jobs is None:
+            model = KNeighborsClassifier(metric=metric)
+        else:
+            model = Pipeline([("dist", ImageDistances(metric=metric, n_jobs=engine_jobs)),
+                              ("knn", KNeighborsClassifier(metric="precomputed"))])
+        return cross_val_score(model, data.data, data.target, cv=5, n_jobs=n_jobs)
+
+    return run
+
+
+def _warm_loky_workers(n_per_class):
+    data = load_digits_images(n_per_class=n_per_class)
+    _cross_val(2)(data)
+    return data
+
+
+def _same_scores(ours, reference):
+    np.testing.assert_array_equal(ours, reference)
+
+
+def _cross_val_case(n_per_class):
+    return Case(
+        name=f"cross_val_score kNN sliced W2, {10 * n_per_class} digits 8x8, cv=5: "
+             f"n_jobs=2 vs 1",
+        setup=lambda: _warm_loky_workers(n_per_class),
+        ours=Impl("ImageDistances(n_jobs=2) + knn precomputed, cross_val_score n_jobs=1",
+                  _cross_val(1, engine_jobs=2)),
+        references=[
+            Impl("ImageDistances(n_jobs=1) + knn precomputed, cross_val_score n_jobs=1",
+                 _cross_val(1, engine_jobs=1)),
+            Impl("KNeighborsClassifier(metric=SlicedWasserstein()), n_jobs=1", _cross_val(1)),
+            Impl("KNeighborsClassifier(metric=SlicedWasserstein()), n_jobs=2, workers started",
+                 _cross_val(2)),
+            Impl("KNeighborsClassifier(metric=SlicedWasserstein()), n_jobs=2, first call",
+                 _cross_val(2, fresh_workers=True)),
+        ],
+        repeat=1,
+        check=_same_scores,
+    )
+
+
 def _search(estimator, grid, data):
     return GridSearchCV(estimator, grid, cv=KFold(3, shuffle=True, random_state=0)).fit(
         data.data, data.target)
@@ -150,7 +209,7 @@ def cases(quick=False):
     if quick:
         return [_engine_case(SlicedWasserstein(), "sliced W2, 50 dirs", 40, 6),
                 _engine_case(TotalVariation(), "total variation", 40, 10), _jobs_case(40),
-                _grid_case(2)]
+                _cross_val_case(4), _grid_case(2)]
     return [_engine_case(SlicedWasserstein(), "sliced W2, 50 dirs", 2000, 30),
             _engine_case(TotalVariation(), "total variation", 2000, 100), _jobs_case(600),
-            _grid_case(10)]
+            _cross_val_case(10), _grid_case(10)]

@@ -33,6 +33,7 @@ __all__ = [
     "check_images",
     "check_pixel_size",
     "check_same_pixels",
+    "image_rows",
     "pixel_coordinates",
     "resolve_image_shape",
     "to_unit_mass",
@@ -336,6 +337,66 @@ def check_images(X, *, image_shape=None, distribution=True, name="X", single=Fal
             f"uniform image with skimgdist.Normalize(zero_mass='uniform')."
         )
     return X, shape
+
+
+def image_rows(X, image_shape=None, name="X"):
+    """Flatten a stack of 2-D images into rows, for an estimator's ``validate_data``.
+
+    scikit-learn's validation takes one sample per row; the estimators call this
+    first, so that they accept a stack ``(n_images, height, width)`` alongside the
+    flattened rows (``n_features_in_`` is then ``height * width``).  Anything that is
+    not a 3-D array passes unchanged, for ``validate_data`` to check.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_images, n_pixels) or (n_images, height, width)
+        Flattened images or a stack of images.
+    image_shape : tuple of two int, or None
+        The shape the estimator expects (given or fitted); a stack of another
+        shape is refused.
+    name : str, default="X"
+        How error messages refer to the input.
+
+    Returns
+    -------
+    X : array-like of shape (n_images, n_pixels)
+        The rows (the input itself unless it was a stack).
+    image_shape : tuple of two int, or None
+        The stack's ``(height, width)``, or ``image_shape`` for flattened input.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skimgdist._image import image_rows
+    >>> rows, shape = image_rows(np.ones((5, 2, 3)))
+    >>> rows.shape, shape
+    ((5, 6), (2, 3))
+    >>> image_rows(np.ones((5, 2, 3)), image_shape=(3, 2))
+    Traceback (most recent call last):
+    ...
+    ValueError: X holds images of shape (2, 3) but the expected image shape is (3, 2); ...
+    """
+    if not _is_stack(X):
+        return X, image_shape
+    X = as_real_pixels(X, name)
+    stack_shape = X.shape[1:]
+    expected = None if image_shape is None else tuple(int(n) for n in np.ravel(image_shape))
+    if expected is not None and expected != stack_shape:
+        raise ValueError(
+            f"{name} holds images of shape {stack_shape} but the expected image shape is "
+            f"{expected}; pass images of that shape (or flattened rows), or refit on these."
+        )
+    return X.reshape(len(X), -1), stack_shape
+
+
+def _is_stack(X):
+    """Whether ``X`` is 3-D: an array, or nested lists, of ``(n_images, height, width)``."""
+    if hasattr(X, "ndim"):
+        return X.ndim == 3
+    try:
+        return isinstance(X, list | tuple) and np.ndim(X) == 3
+    except ValueError:  # ragged lists: not a stack; validate_data says what is wrong
+        return False
 
 
 def check_image_pair(x, y, *, image_shape=None, distribution=True):

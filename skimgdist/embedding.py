@@ -29,7 +29,7 @@ from sklearn.base import (
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._image import check_images, to_unit_mass
+from ._image import check_images, image_rows, to_unit_mass
 from .metrics._sliced import _directions
 from .metrics._sliced_features import SlicedFeatures
 
@@ -165,7 +165,7 @@ class SlicedWassersteinEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMix
 
         Parameters
         ----------
-        X : array-like of shape (n_images, n_pixels)
+        X : array-like of shape (n_images, n_pixels) or (n_images, height, width)
             Images, one flattened image per row.
         y : None
             Ignored.
@@ -182,8 +182,9 @@ class SlicedWassersteinEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMix
         dtype = np.dtype(self.dtype)
         if dtype not in (np.float32, np.float64):
             raise ValueError(f"dtype must be float32 or float64; got {self.dtype!r}.")
+        X, image_shape = image_rows(X, self.image_shape)
         X = validate_data(self, X, dtype=np.float64, ensure_all_finite=False)
-        _, self.image_shape_ = check_images(X, image_shape=self.image_shape)
+        _, self.image_shape_ = check_images(X, image_shape=image_shape)
         self.directions_ = _directions(self.projections, self.n_projections, self.random_state)
         self._features = SlicedFeatures(self.image_shape_, self.directions_, self.pixel_size,
                                         self.p, self.n_quantiles, dtype)
@@ -192,6 +193,7 @@ class SlicedWassersteinEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMix
 
     def _validated(self, X):
         check_is_fitted(self)
+        X, _ = image_rows(X, self.image_shape_)
         X = validate_data(self, X, dtype=np.float64, reset=False, ensure_all_finite=False)
         X, _ = check_images(X, image_shape=self.image_shape_)
         return to_unit_mass(X)
@@ -201,7 +203,7 @@ class SlicedWassersteinEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMix
 
         Parameters
         ----------
-        X : array-like of shape (n_images, n_pixels)
+        X : array-like of shape (n_images, n_pixels) or (n_images, height, width)
             Non-negative images of the fitted shape (each scaled to unit mass).
 
         Returns

@@ -23,10 +23,12 @@ sparse neighbours graph, for estimators that take ``metric="precomputed"``.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from functools import partial
 from numbers import Integral
 
 import numpy as np
+from joblib import effective_n_jobs
 from scipy.sparse import csr_matrix
 from sklearn import config_context
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
@@ -37,7 +39,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._config import working_memory_bytes
 from .metrics import ImageMetric
-from .pairwise import _ImageGallery
+from .metrics._sliced_kernels import single_threaded
+from .pairwise import _ImageGallery, _one_blas_thread_each
 
 __all__ = ["ImageIndex", "ImageNeighborsTransformer"]
 
@@ -121,7 +124,7 @@ class ImageIndex(_ImageGallery):
 
         Parameters
         ----------
-        X : array-like of shape (n_gallery, n_pixels)
+        X : array-like of shape (n_gallery, n_pixels) or (n_gallery, height, width)
             Gallery images, one flattened image per row.
         y : None
             Ignored.
@@ -158,7 +161,7 @@ class ImageIndex(_ImageGallery):
 
         Parameters
         ----------
-        X : array-like of shape (n_queries, n_pixels)
+        X : array-like of shape (n_queries, n_pixels) or (n_queries, height, width)
             Query images, of the same shape as the gallery images.
         k : int, default=1
             Number of neighbours, at most the gallery size.
@@ -200,15 +203,24 @@ class ImageIndex(_ImageGallery):
             distances = np.concatenate([block[0] for block in blocks])
             indices = np.concatenate([block[1] for block in blocks])
             return distances, indices, distances.size // k * self.images_.shape[0]
-        X = validate_data(self, X, dtype=np.float64, reset=False, ensure_all_finite=False)
+        X = validate_data(self, self._image_rows(X), dtype=np.float64, reset=False,
+                          ensure_all_finite=False)
         X, _, _ = self.metric_._validate_batches(X)
         working_memory = self.working_memory
         with config_context(**({} if working_memory is None else
                                 {"working_memory": working_memory})):
             # Lower and upper bounds and their temporaries: about 4 matrices per block.
             rows = max(1, working_memory_bytes() // (32 * self.images_.shape[0]))
-            results = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-                delayed(self._pruned_block)(X[batch], k) for batch in gen_batches(len(X), rows))
+            n_workers = effective_n_jobs(self.n_jobs)
+
+            def pruned_block(batch):
+                # As in the engine: worker threads whose kernels stay on one thread each.
+                with single_threaded() if n_workers > 1 else nullcontext():
+                    return self._pruned_block(X[batch], k)
+
+            with _one_blas_thread_each(n_workers):
+                results = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+                    delayed(pruned_block)(batch) for batch in gen_batches(len(X), rows))
         distances = np.concatenate([r[0] for r in results])
         indices = np.concatenate([r[1] for r in results])
         return distances, indices, sum(r[2] for r in results)
@@ -339,7 +351,7 @@ class ImageNeighborsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixi
 
         Parameters
         ----------
-        X : array-like of shape (n_train, n_pixels)
+        X : array-like of shape (n_train, n_pixels) or (n_train, height, width)
             Training images, one flattened image per row.
         y : None
             Ignored.
@@ -357,7 +369,7 @@ class ImageNeighborsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixi
 
         Parameters
         ----------
-        X : array-like of shape (n_images, n_pixels)
+        X : array-like of shape (n_images, n_pixels) or (n_images, height, width)
             Images of the training shape.
 
         Returns
@@ -375,7 +387,7 @@ class ImageNeighborsTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixi
 
         Parameters
         ----------
-        X : array-like of shape (n_train, n_pixels)
+        X : array-like of shape (n_train, n_pixels) or (n_train, height, width)
             Training images.
         y : None
             Ignored.

@@ -21,6 +21,8 @@ from __future__ import annotations
 import math
 import sys
 import time
+from contextlib import nullcontext
+from functools import cache
 from numbers import Integral, Real
 
 import numpy as np
@@ -38,12 +40,14 @@ from sklearn.metrics.pairwise import _VALID_METRICS as _SKLEARN_METRICS
 from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import ThreadpoolController
 
 from ._config import working_memory_bytes
-from ._image import as_real_pixels
+from ._image import as_real_pixels, image_rows
 from ._tolerance import distances_within_tolerance
 from ._triangle import place_block
 from .metrics import ImageMetric, available_metrics, get_metric
+from .metrics._sliced_kernels import single_threaded
 
 __all__ = ["ImageDistances", "image_kernel", "pairwise_distances"]
 
@@ -54,9 +58,18 @@ _BLOCKS_PER_JOB = 4
 _PROGRESS_BLOCKS = 20
 # Smallest row block worth a task of its own.
 _MIN_BLOCK_ROWS = 8
+# Below this much work (see _work_units) a matrix is computed on one worker: starting
+# the worker threads (about 12 ms) would cost more than sharing the work saves.  About
+# 0.1 s of sliced Wasserstein work on 8x8 digits.
+_MIN_PARALLEL_WORK = 1_000_000
+
+# More workers than any machine has cores; joblib itself refuses n_jobs above 500,000
+# with a message that does not name n_jobs.
+_MAX_JOBS = 10_000
 
 _ENGINE_CONSTRAINTS = {
-    "n_jobs": [Integral, None],
+    "n_jobs": [Interval(Integral, 1, _MAX_JOBS, closed="both"),
+               Interval(Integral, None, -1, closed="right"), None],
     "working_memory": [Interval(Real, 0, None, closed="neither"), None],
 }
 
@@ -128,8 +141,9 @@ def pairwise_distances(X, Y=None, metric="sliced_wasserstein", *, n_jobs=None,
 
     Parameters
     ----------
-    X : array-like of shape (n_images_X, n_pixels)
-        Flattened images, one per row (C order).
+    X : array-like of shape (n_images_X, n_pixels) or (n_images_X, height, width)
+        Flattened images, one per row (C order), or a stack of images (whose
+        shape is then the image shape).
     Y : array-like of shape (n_images_Y, n_pixels), default=None
         Second batch; ``None`` compares ``X`` with itself.
     metric : str, callable or ImageMetric, default="sliced_wasserstein"
@@ -140,9 +154,12 @@ def pairwise_distances(X, Y=None, metric="sliced_wasserstein", *, n_jobs=None,
         ``"precomputed"``, your own function) is passed to
         :func:`sklearn.metrics.pairwise_distances` unchanged.
     n_jobs : int, default=None
-        Number of parallel jobs over row blocks. ``None`` means 1 unless in a
-        :func:`joblib.parallel_config` context; ``-1`` uses every processor (or
-        every Dask worker thread with the Dask backend).
+        Number of parallel jobs over row blocks: worker threads (the compiled
+        kernels release the GIL, so they start at once), each running its kernels
+        and BLAS on one thread.  ``None`` means 1 unless in a
+        :func:`joblib.parallel_config` context, whose backend is then used; ``-1``
+        uses every processor (or every Dask worker thread with the Dask backend).
+        At most 10,000.
     working_memory : float, default=None
         Budget in MiB for the distances of one block (and for the metric's own
         temporaries).  ``None`` uses ``sklearn.get_config()["working_memory"]``.
@@ -222,8 +239,11 @@ def _distance_blocks(metric, X, Y, shape, *, n_jobs=None, working_memory=None, p
     with config_context(**({} if working_memory is None else {"working_memory": working_memory})):
         n_x = X.shape[0]
         n_y = n_x if Y is None else Y.shape[0]
-        n_workers = effective_n_jobs(n_jobs)
         triangle = Y is None and metric._is_symmetric and reduce is None
+        n_workers = effective_n_jobs(n_jobs)
+        if n_workers > 1 and _work_units(metric, n_x, n_y, X.shape[1], triangle) < \
+                _MIN_PARALLEL_WORK:
+            n_jobs = n_workers = 1
         rows = _block_rows(n_x, n_y, n_workers, triangle, progress)
         starts = range(0, n_x, rows)
         if triangle:
@@ -239,20 +259,42 @@ def _distance_blocks(metric, X, Y, shape, *, n_jobs=None, working_memory=None, p
                 second = Y if Y is not None else (None if len(first) == n_x > 1 else X)
             else:
                 second = None if i == j and len(first) > 1 else X[j:j + rows]
-            return delayed(_compute_block)(metric, first, second, shape, (i, j), reduce)
+            return delayed(_compute_block)(metric, first, second, shape, (i, j), reduce,
+                                           n_workers > 1)
 
         bar = _Progress(sum(_block_size(i, j, rows, n_x, n_y) for i, j in tasks), progress)
         # Blocks are placed as they arrive, so at most a few are held beside the result.
         out = {} if reduce is not None else np.empty((n_x, n_y))
-        parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-        for key, values in parallel(job(i, j) for i, j in tasks):
-            if reduce is not None:
-                out[key[0]] = values
-            else:
-                _place(out, key, values)
-            bar.update(_block_size(*key, rows, n_x, n_y))
+        parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered",
+                            prefer="threads")
+        with _one_blas_thread_each(n_workers):
+            for key, values in parallel(job(i, j) for i, j in tasks):
+                if reduce is not None:
+                    out[key[0]] = values
+                else:
+                    _place(out, key, values)
+                bar.update(_block_size(*key, rows, n_x, n_y))
         bar.close()
     return [out[i] for i in starts] if reduce is not None else out
+
+
+def _work_units(metric, n_x, n_y, n_pixels, triangle):
+    """Rough size of a matrix's work: pairs times ``n_pixels ** metric.cost_exponent()``."""
+    pairs = n_x * (n_x + 1) // 2 if triangle else n_x * n_y
+    return pairs * float(n_pixels) ** metric.cost_exponent()
+
+
+@cache
+def _threadpool_controller():
+    # Built once: a new one scans every loaded library (milliseconds per engine call).
+    return ThreadpoolController()
+
+
+def _one_blas_thread_each(n_workers):
+    """One BLAS thread per worker thread, so that ``n_jobs`` workers share the cores."""
+    if n_workers > 1:
+        return _threadpool_controller().limit(limits=1, user_api="blas")
+    return nullcontext()
 
 
 def _place(out, key, values):
@@ -265,8 +307,9 @@ def _place(out, key, values):
         place_block(out, rows_i, slice(j, j + values.shape[1]), values, symmetric=True)
 
 
-def _compute_block(metric, X, Y, shape, key, reduce):
-    distances = np.asarray(metric._pairwise_validated(X, Y, shape), dtype=np.float64)
+def _compute_block(metric, X, Y, shape, key, reduce, in_parallel):
+    with single_threaded() if in_parallel else nullcontext():
+        distances = np.asarray(metric._pairwise_validated(X, Y, shape), dtype=np.float64)
     return key, distances if reduce is None else reduce(distances, key[0])
 
 
@@ -366,7 +409,7 @@ def image_kernel(X, Y=None, metric="sliced_wasserstein", *, gamma=1.0, n_jobs=No
 
     Parameters
     ----------
-    X : array-like of shape (n_images_X, n_pixels)
+    X : array-like of shape (n_images_X, n_pixels) or (n_images_X, height, width)
         Flattened images, one per row.
     Y : array-like of shape (n_images_Y, n_pixels), default=None
         Second batch; ``None`` compares ``X`` with itself.
@@ -431,6 +474,9 @@ class _ImageGallery(BaseEstimator):
     def _fit_images(self, X):
         params = {} if self.metric_params is None else self.metric_params
         metric = _resolve_metric(self.metric, params)
+        X, stack_shape = image_rows(X, None if metric is None else metric.image_shape)
+        if metric is not None and stack_shape is not None:
+            metric.set_params(image_shape=stack_shape)
         # skimgdist metrics check finiteness themselves, with image-specific messages.
         as_real_pixels(X)
         X = validate_data(self, X, dtype=np.float64,
@@ -449,6 +495,7 @@ class _ImageGallery(BaseEstimator):
         """
         check_is_fitted(self)
         if X is not None:
+            X = self._image_rows(X)
             as_real_pixels(X)
             X = validate_data(self, X, dtype=np.float64, reset=False,
                               ensure_all_finite=not isinstance(self.metric_, ImageMetric))
@@ -471,6 +518,10 @@ class _ImageGallery(BaseEstimator):
         return _distance_blocks(self.metric_, X, Y, self.image_shape_, n_jobs=self.n_jobs,
                                 working_memory=self.working_memory, progress=progress,
                                 reduce=reduce)
+
+    def _image_rows(self, X):
+        """New images ``X`` as rows (a stack must have the fitted image shape)."""
+        return image_rows(X, self.image_shape_)[0]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -552,7 +603,7 @@ class ImageDistances(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _ImageGa
 
         Parameters
         ----------
-        X : array-like of shape (n_train, n_pixels)
+        X : array-like of shape (n_train, n_pixels) or (n_train, height, width)
             Training images, one flattened image per row.
         y : None
             Ignored.
@@ -574,7 +625,7 @@ class ImageDistances(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _ImageGa
 
         Parameters
         ----------
-        X : array-like of shape (n_train, n_pixels)
+        X : array-like of shape (n_train, n_pixels) or (n_train, height, width)
             Training images.
         y : None
             Ignored.
@@ -591,7 +642,7 @@ class ImageDistances(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _ImageGa
 
         Parameters
         ----------
-        X : array-like of shape (n_images, n_pixels)
+        X : array-like of shape (n_images, n_pixels) or (n_images, height, width)
             Images of the same shape as the training images.
 
         Returns

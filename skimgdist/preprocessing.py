@@ -23,7 +23,14 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
 from ._config import check_allocation, geometry_cache
-from ._image import IMAGE_SHAPE_CONSTRAINT, as_images, as_real_pixels, as_rows, check_images
+from ._image import (
+    IMAGE_SHAPE_CONSTRAINT,
+    as_images,
+    as_real_pixels,
+    as_rows,
+    check_images,
+    image_rows,
+)
 
 __all__ = [
     "Downscale",
@@ -494,9 +501,10 @@ class _ImageTransformer(TransformerMixin, BaseEstimator):
     ``fit`` only records the shapes (``n_features_in_``, ``image_shape_``,
     ``output_shape_``) so the next pipeline step and ``get_feature_names_out`` can
     use them; ``transform`` works without ``fit``.  Subclasses implement
-    ``_transform(X)`` (``X`` validated by ``validate_data`` only; the function forms
-    do the image checks) and, when the shape changes or ``fit`` must reject more
-    than non-finite pixels, ``_fit_output_shape(X, image_shape)``.
+    ``_transform(X, image_shape)`` (``X`` flattened and validated by
+    ``validate_data`` only; the function forms do the image checks) and, when the
+    shape changes or ``fit`` must reject more than non-finite pixels,
+    ``_fit_output_shape(X, image_shape)``.
     """
 
     def _fit_output_shape(self, X, image_shape):
@@ -508,8 +516,9 @@ class _ImageTransformer(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_images, height * width)
-            Flattened images, one per row, in C order.
+        X : array-like of shape (n_images, height * width) or (n_images, height, width)
+            Flattened images, one per row, in C order, or a stack of images (its
+            shape is then the image shape).
         y : None
             Ignored; present for API consistency.
 
@@ -519,9 +528,10 @@ class _ImageTransformer(TransformerMixin, BaseEstimator):
             The transformer, with ``n_features_in_``, ``image_shape_`` and
             ``output_shape_`` set.
         """
+        X, image_shape = image_rows(X, self.image_shape)
         as_real_pixels(X)
         X = validate_data(self, X, reset=True, dtype=np.float64, ensure_all_finite=False)
-        _, self.image_shape_ = check_images(X, image_shape=self.image_shape, distribution=False)
+        _, self.image_shape_ = check_images(X, image_shape=image_shape, distribution=False)
         self.output_shape_ = self._fit_output_shape(X, self.image_shape_)
         return self
 
@@ -530,18 +540,19 @@ class _ImageTransformer(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_images, height * width)
-            Flattened images, one per row, in C order.
+        X : array-like of shape (n_images, height * width) or (n_images, height, width)
+            Flattened images, one per row, in C order, or a stack of images.
 
         Returns
         -------
         X_new : ndarray of shape (n_images, n_output_pixels), float64
-            A new array of transformed flattened images.
+            A new array of transformed flattened images (also for a stack).
         """
         self._validate_params()
+        X, image_shape = image_rows(X, getattr(self, "image_shape_", self.image_shape))
         as_real_pixels(X)
         X = validate_data(self, X, reset=False, dtype=np.float64, ensure_all_finite=False)
-        return self._transform(X)
+        return self._transform(X, image_shape)
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output pixels: ``"pixel_<row>_<column>"`` of the output image.
@@ -650,8 +661,8 @@ class Downscale(_ImageTransformer):
     def _fit_output_shape(self, X, image_shape):
         return _output_shape(image_shape, self.factor, self.output_shape)[0]
 
-    def _transform(self, X):
-        return downscale(X, image_shape=self.image_shape, factor=self.factor,
+    def _transform(self, X, image_shape):
+        return downscale(X, image_shape=image_shape, factor=self.factor,
                          output_shape=self.output_shape, reduce=self.reduce)
 
 
@@ -723,8 +734,8 @@ class GaussianBlur(_ImageTransformer):
         _per_axis(self.sigma, "sigma")
         return image_shape
 
-    def _transform(self, X):
-        return gaussian_blur(X, self.sigma, image_shape=self.image_shape, mode=self.mode,
+    def _transform(self, X, image_shape):
+        return gaussian_blur(X, self.sigma, image_shape=image_shape, mode=self.mode,
                              truncate=self.truncate)
 
 
@@ -793,8 +804,8 @@ class Normalize(_ImageTransformer):
             check_images(X, image_shape=image_shape)  # raises, naming the row and the fix
         return image_shape
 
-    def _transform(self, X):
-        return normalize(X, image_shape=self.image_shape, norm=self.norm,
+    def _transform(self, X, image_shape):
+        return normalize(X, image_shape=image_shape, norm=self.norm,
                          clip_negative=self.clip_negative, zero_mass=self.zero_mass)
 
     def __sklearn_tags__(self):

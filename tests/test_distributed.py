@@ -16,6 +16,7 @@ distributed = pytest.importorskip(
     reason="the Dask test needs dask[distributed]: pip install 'skimgdist[dask]'",
 )
 
+import skimgdist  # noqa: E402
 from skimgdist import ImageIndex, SlicedWasserstein, pairwise_distances  # noqa: E402
 
 
@@ -33,7 +34,8 @@ def images(n, seed):
     return np.random.default_rng(seed).random((n, 64)) ** 3
 
 
-def test_pairwise_matrix_on_a_dask_cluster_equals_the_local_one(client):
+def test_pairwise_matrix_on_a_dask_cluster_equals_the_local_one(client, monkeypatch):
+    monkeypatch.setattr(skimgdist.pairwise, "_MIN_PARALLEL_WORK", 0)  # share tiny matrices
     X, Y = images(40, seed=0), images(9, seed=1)
     metric = SlicedWasserstein(n_projections=8, p=1)
     local_xx = pairwise_distances(X, metric=metric)

@@ -5,6 +5,7 @@ callable is the independent reference), whatever the blocking, the number of
 jobs and the route by which the metric is named.
 """
 
+import subprocess
 import sys
 from numbers import Real
 
@@ -114,12 +115,73 @@ def sliced_case():
 @pytest.mark.parametrize("n_jobs", [None, 2])
 @pytest.mark.parametrize("working_memory", [None, 0.0002])
 def test_engine_equals_scikit_learn_for_sliced_wasserstein(sliced_case, n_jobs,
-                                                           working_memory):
+                                                           working_memory, monkeypatch):
+    monkeypatch.setattr(skimgdist.pairwise, "_MIN_PARALLEL_WORK", 0)  # share tiny matrices
     X, Y, metric, expected_xx, expected_xy = sliced_case
     assert_same(pairwise_distances(X, metric=metric, n_jobs=n_jobs,
                                    working_memory=working_memory), expected_xx)
     assert_same(pairwise_distances(X, Y, metric=metric, n_jobs=n_jobs,
                                    working_memory=working_memory), expected_xy)
+
+
+def test_engine_workers_run_kernels_serially_in_threads(sliced_case, monkeypatch):
+    """n_jobs workers are threads of this process whose kernels stay on one thread each.
+
+    Parallel kernels inside parallel workers only compete for the cores (and numba's
+    default thread pool refuses launches from two threads at once); worker processes
+    would pay the import of skimgdist and the loading of its kernels each.
+    """
+    pytest.importorskip("numba")
+    import threading
+
+    from skimgdist.metrics import _sliced_kernels
+
+    X, _, metric, expected_xx, _ = sliced_case
+    seen = []
+    serial_kernel = _sliced_kernels.merge_costs
+
+    def recording_kernel(*args):
+        seen.append((threading.current_thread().name,
+                     getattr(_sliced_kernels._calling_thread, "serial", False)))
+        serial_kernel(*args)
+
+    monkeypatch.setattr(_sliced_kernels, "merge_costs", recording_kernel)
+    main_thread = [(threading.main_thread().name, False)]
+    # A matrix this small is not worth starting threads for.
+    assert_same(pairwise_distances(X, metric=metric, n_jobs=2), expected_xx)
+    assert seen == main_thread
+    seen.clear()
+    monkeypatch.setattr(skimgdist.pairwise, "_MIN_PARALLEL_WORK", 0)
+    assert_same(pairwise_distances(X, metric=metric, n_jobs=2, working_memory=0.0002),
+                expected_xx)
+    assert seen and all(serial for _, serial in seen)
+    assert {name for name, _ in seen} != {threading.main_thread().name}
+    seen.clear()
+    pairwise_distances(X, metric=metric, n_jobs=1)
+    assert seen == main_thread
+
+
+def test_import_leaves_pot_to_the_dense_solver():
+    """Each process that unpickles a skimgdist metric (an n_jobs worker of a grid search)
+    imports skimgdist; POT, about 0.6 s of that, is needed by the dense exact solver only."""
+    code = "import sys, skimgdist; print('ot' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert done.stdout.strip() == "False"
+
+
+def test_single_threaded_kernels_give_the_same_numbers():
+    pytest.importorskip("numba")
+    from skimgdist.metrics._sliced_kernels import _PARALLEL_THRESHOLD, single_threaded
+
+    # Large enough for the parallel kernel outside single_threaded().
+    X = images(60, shape=(16, 16), seed=5)
+    metric = SlicedWasserstein(n_projections=200)
+    assert _PARALLEL_THRESHOLD < 2 * 60 * 60 * 200 * 256
+    parallel = metric.pairwise(X)
+    with single_threaded():
+        serial = metric.pairwise(X)
+    np.testing.assert_allclose(serial, parallel, rtol=1e-12, atol=1e-15)
 
 
 @pytest.mark.filterwarnings("ignore:Could not adhere to working_memory")

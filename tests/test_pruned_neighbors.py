@@ -45,6 +45,29 @@ def test_pruned_query_equals_brute_force(p, k):
     assert 0 < index.exact_fraction_ < 0.5
 
 
+def test_pruned_query_workers_run_kernels_serially(monkeypatch):
+    """n_jobs=2: worker threads whose kernels stay on one thread each, same neighbours."""
+    pytest.importorskip("numba")
+    from skimgdist.metrics import _sliced_kernels
+
+    gallery, X = collection(60, seed=4), collection(40, seed=5)
+    metric = SlicedWasserstein(n_projections=12)
+    expected = ImageIndex(metric=metric).fit(gallery).query(X, k=3)
+    serial_flags = []
+    pruned_block = ImageIndex._pruned_block
+
+    def recording_block(self, *args):
+        serial_flags.append(getattr(_sliced_kernels._calling_thread, "serial", False))
+        return pruned_block(self, *args)
+
+    monkeypatch.setattr(ImageIndex, "_pruned_block", recording_block)
+    index = ImageIndex(metric=metric, n_jobs=2, working_memory=0.001).fit(gallery)
+    distances, indices = index.query(X, k=3)
+    np.testing.assert_array_equal(indices, expected[1])
+    np.testing.assert_array_equal(distances, expected[0])
+    assert len(serial_flags) > 1 and all(serial_flags)
+
+
 def test_ties_are_found_and_broken_by_the_smaller_index():
     base = collection(40, seed=3)
     gallery = np.vstack([base, base[:10], base[:10]])  # rows j, 40 + j, 50 + j equal
