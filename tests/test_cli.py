@@ -20,7 +20,6 @@ import pytest
 pytest.importorskip("PIL")
 from PIL import Image
 
-from skimgdist.cli import main
 from skimgdist.cli._metrics import Skipped, distance_matrix
 from skimgdist.datasets import make_blob_images
 from skimgdist.metrics import ImageMetric, available_metrics, get_metric
@@ -206,16 +205,6 @@ def test_bad_input_from_the_real_script(tmp_path):
     result = run_cli("evaluate", "empty", cwd=tmp_path)
     assert_usage_error(result, "no class sub-folders")
     assert files_under(tmp_path) == ["empty"]
-
-
-@pytest.fixture
-def cli(capsys):
-    def call(*args):
-        status = main([str(a) for a in args])
-        captured = capsys.readouterr()
-        return status, captured.out, captured.err
-
-    return call
 
 
 def _one_line_error(call, *args):

@@ -22,7 +22,6 @@ import pytest
 pytest.importorskip("PIL")
 from PIL import Image
 
-from skimgdist.cli import main
 from skimgdist.cli._metrics import Skipped, distance_matrix, remedies
 from skimgdist.metrics import ImageMetric, available_metrics, get_metric
 
@@ -103,16 +102,6 @@ def images(tmp_path):
         Image.fromarray(rng.integers(1, 255, size=(12, 12), dtype=np.uint8)).save(
             gallery / f"{i}.png")
     return tmp_path
-
-
-@pytest.fixture
-def cli(capsys):
-    def call(*args):
-        status = main([str(a) for a in args])
-        captured = capsys.readouterr()
-        return status, captured.out, captured.err
-
-    return call
 
 
 def assert_one_line(err, *fragments):

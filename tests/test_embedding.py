@@ -12,15 +12,6 @@ import skimgdist
 from skimgdist import MaxSlicedWasserstein, SlicedWasserstein, SlicedWassersteinEmbedding
 from skimgdist.metrics import _sliced_kernels
 
-ENGINES = ["numpy", pytest.param("compiled", marks=pytest.mark.skipif(
-    _sliced_kernels.quantile_bins is None, reason="numba (the 'fast' extra) is not installed"))]
-
-
-@pytest.fixture(params=ENGINES)
-def engine(request):
-    with skimgdist.config_context(compiled_kernels=request.param != "numpy"):
-        yield request.param
-
 
 @st.composite
 def image_batches(draw):

@@ -28,16 +28,6 @@ from skimgdist._image import pixel_coordinates
 from skimgdist.metrics import _sliced_kernels
 from skimgdist.metrics._sliced import _DirectionBlock, _project, _sort_orders
 
-ENGINES = ["numpy", pytest.param("compiled", marks=pytest.mark.skipif(
-    _sliced_kernels.merge_costs is None, reason="numba (the 'fast' extra) is not installed"))]
-
-
-@pytest.fixture(params=ENGINES)
-def engine(request):
-    """Run a test with the compiled kernels and with the NumPy fallback."""
-    with skimgdist.config_context(compiled_kernels=request.param != "numpy"):
-        yield request.param
-
 
 def _images(n, shape, seed=0):
     rng = np.random.default_rng(seed)
