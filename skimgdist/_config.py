@@ -13,6 +13,9 @@
   between the numba kernels (when numba is installed) and the NumPy routes that
   give the same numbers; :func:`compiled_kernel` is the one check every call site
   makes.
+- **Threads inside one call**: large kernels split their work over the cores
+  (:func:`kernel_threads`), except in threads that already run in parallel
+  (:func:`single_threaded`, used by the engine's ``n_jobs`` workers).
 
 Settings follow scikit-learn's ``get_config``/``set_config``/``config_context``:
 thread-local, with a global default.
@@ -23,6 +26,7 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import wraps
 
@@ -36,7 +40,10 @@ __all__ = [
     "config_context",
     "geometry_cache",
     "get_config",
+    "kernel_threads",
+    "run_in_threads",
     "set_config",
+    "single_threaded",
     "working_memory_bytes",
 ]
 
@@ -145,6 +152,72 @@ def compiled_kernel(kernel):
     True
     """
     return kernel if _local_config()["compiled_kernels"] else None
+
+
+_calling_thread = threading.local()
+_kernel_pool = None
+
+
+@contextmanager
+def single_threaded():
+    """Run the kernels serially in this thread, whatever the size of the work.
+
+    For callers that already run in parallel (the engine's ``n_jobs`` workers):
+    their own threads would only compete with each other for the cores, and
+    numba's default thread pool does not accept parallel launches from several
+    threads at once.
+
+    Examples
+    --------
+    >>> from skimgdist._config import kernel_threads, single_threaded
+    >>> with single_threaded():
+    ...     kernel_threads(10**9)
+    1
+    """
+    previous = getattr(_calling_thread, "serial", False)
+    _calling_thread.serial = True
+    try:
+        yield
+    finally:
+        _calling_thread.serial = previous
+
+
+def kernel_threads(work, threshold=1):
+    """Threads a kernel may use for ``work`` units: one per ``threshold`` units, at most
+    one per core, and one inside :func:`single_threaded`.
+
+    Examples
+    --------
+    >>> from skimgdist._config import kernel_threads
+    >>> kernel_threads(10, threshold=100)
+    1
+    """
+    if getattr(_calling_thread, "serial", False):
+        return 1
+    return int(max(1, min(os.cpu_count() or 1, work // threshold)))
+
+
+def run_in_threads(task, n_chunks):
+    """Call ``task(chunk)`` for ``chunk`` in ``range(n_chunks)``, on a pool shared by
+    every kernel (the tasks must release the GIL to run side by side).
+
+    Examples
+    --------
+    >>> from skimgdist._config import run_in_threads
+    >>> squares = [0] * 4
+    >>> run_in_threads(lambda k: squares.__setitem__(k, k * k), 4)
+    >>> squares
+    [0, 1, 4, 9]
+    """
+    global _kernel_pool
+    if n_chunks == 1:
+        task(0)
+        return
+    if _kernel_pool is None:
+        _kernel_pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1,
+                                          thread_name_prefix="skimgdist-kernel")
+    for future in [_kernel_pool.submit(task, chunk) for chunk in range(n_chunks)]:
+        future.result()
 
 
 def working_memory_bytes(cap_mib=None):

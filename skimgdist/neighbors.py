@@ -37,9 +37,8 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._config import working_memory_bytes
+from ._config import single_threaded, working_memory_bytes
 from .metrics import ImageMetric
-from .metrics._sliced_kernels import single_threaded
 from .pairwise import _ImageGallery, _one_blas_thread_each
 
 __all__ = ["ImageIndex", "ImageNeighborsTransformer"]

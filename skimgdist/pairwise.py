@@ -42,12 +42,11 @@ from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import ThreadpoolController
 
-from ._config import working_memory_bytes
+from ._config import single_threaded, working_memory_bytes
 from ._image import as_real_pixels, image_rows
 from ._tolerance import distances_within_tolerance
 from ._triangle import place_block
 from .metrics import ImageMetric, available_metrics, get_metric
-from .metrics._sliced_kernels import single_threaded
 
 __all__ = ["ImageDistances", "image_kernel", "pairwise_distances"]
 

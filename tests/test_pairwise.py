@@ -134,6 +134,7 @@ def test_engine_workers_run_kernels_serially_in_threads(sliced_case, monkeypatch
     pytest.importorskip("numba")
     import threading
 
+    from skimgdist import _config
     from skimgdist.metrics import _sliced_kernels
 
     X, _, metric, expected_xx, _ = sliced_case
@@ -142,7 +143,7 @@ def test_engine_workers_run_kernels_serially_in_threads(sliced_case, monkeypatch
 
     def recording_kernel(*args):
         seen.append((threading.current_thread().name,
-                     getattr(_sliced_kernels._calling_thread, "serial", False)))
+                     getattr(_config._calling_thread, "serial", False)))
         serial_kernel(*args)
 
     monkeypatch.setattr(_sliced_kernels, "merge_costs", recording_kernel)
@@ -172,7 +173,8 @@ def test_import_leaves_pot_to_the_dense_solver():
 
 def test_single_threaded_kernels_give_the_same_numbers():
     pytest.importorskip("numba")
-    from skimgdist.metrics._sliced_kernels import _PARALLEL_THRESHOLD, single_threaded
+    from skimgdist._config import single_threaded
+    from skimgdist.metrics._sliced_kernels import _PARALLEL_THRESHOLD
 
     # Large enough for the parallel kernel outside single_threaded().
     X = images(60, shape=(16, 16), seed=5)

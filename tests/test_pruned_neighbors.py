@@ -48,7 +48,7 @@ def test_pruned_query_equals_brute_force(p, k):
 def test_pruned_query_workers_run_kernels_serially(monkeypatch):
     """n_jobs=2: worker threads whose kernels stay on one thread each, same neighbours."""
     pytest.importorskip("numba")
-    from skimgdist.metrics import _sliced_kernels
+    from skimgdist import _config
 
     gallery, X = collection(60, seed=4), collection(40, seed=5)
     metric = SlicedWasserstein(n_projections=12)
@@ -57,7 +57,7 @@ def test_pruned_query_workers_run_kernels_serially(monkeypatch):
     pruned_block = ImageIndex._pruned_block
 
     def recording_block(self, *args):
-        serial_flags.append(getattr(_sliced_kernels._calling_thread, "serial", False))
+        serial_flags.append(getattr(_config._calling_thread, "serial", False))
         return pruned_block(self, *args)
 
     monkeypatch.setattr(ImageIndex, "_pruned_block", recording_block)

@@ -18,11 +18,13 @@ from sklearn.utils._param_validation import InvalidParameterError
 from skimgdist import (
     Sinkhorn,
     SinkhornDivergence,
+    _config,
     clear_caches,
     config_context,
     sinkhorn,
     sinkhorn_divergence,
 )
+from skimgdist._config import kernel_threads, single_threaded
 from skimgdist.metrics import _sinkhorn, _softmin
 from skimgdist.plotting import plot_displacement
 
@@ -360,6 +362,26 @@ def test_regular_grid_walk_matches_logsumexp(spacing, eps, slope):
     assert len(_softmin._step_factors(grid, grid, eps)) == 121
     Y = _softmin.log_convolve(X, grid, grid, eps)
     assert np.allclose(Y, expected, rtol=1e-12, atol=1e-11)
+
+
+@pytest.mark.skipif(_softmin.numba is None, reason="the numba engine is not installed")
+def test_log_convolve_split_over_threads_equals_one_thread(monkeypatch):
+    """Large inputs are shared out by rows among the cores; each row is computed alone."""
+    monkeypatch.setattr(_config.os, "cpu_count", lambda: 3)  # three threads on any machine
+    rng = np.random.default_rng(8)
+    grid = np.arange(300.0)
+    X = np.cumsum(rng.normal(scale=20, size=(401, 300)), axis=1)
+    X[::7, ::3] = -np.inf
+    assert kernel_threads(X.size, _softmin._VALUES_PER_THREAD) == 3
+    threaded = _softmin.log_convolve(X, grid, grid, 2.0, weighted=True)
+    with single_threaded():
+        serial = _softmin.log_convolve(X, grid, grid, 2.0, weighted=True)
+    np.testing.assert_array_equal(threaded[0], serial[0])
+    np.testing.assert_array_equal(threaded[1], serial[1])
+    squared = (grid[:, None] - grid[None, :]) ** 2
+    with np.errstate(divide="ignore"):
+        expected = logsumexp(X[-3:, None, :] - squared / 2.0, axis=-1)
+    np.testing.assert_allclose(threaded[0][-3:], expected, rtol=1e-12)
 
 
 @pytest.mark.parametrize("engine", ["numba", "numpy"])

@@ -41,10 +41,9 @@ merge at all: one pass per direction, ``sum_k |F_a - F_b| (x_{k+1} - x_k)``.
 
 from __future__ import annotations
 
-import threading
-from contextlib import contextmanager
-
 import numpy as np
+
+from .._config import kernel_threads
 
 try:
     import numba
@@ -52,7 +51,7 @@ except ImportError:  # the optional "fast" extra is not installed
     numba = None
 
 __all__ = ["cityblock_costs", "grid_order", "image_cdfs", "merge_costs", "pair_cost",
-           "quantile_bins", "single_threaded"]
+           "quantile_bins"]
 
 # Below this many merge steps (or pairs of values) a call runs serially.
 _PARALLEL_THRESHOLD = 2_000_000
@@ -487,30 +486,10 @@ def _quantile_bins(cdfs, positions, offsets, means, slopes, residuals):
             residuals[i, d] = np.sqrt(squares)
 
 
-_calling_thread = threading.local()
-
-
-@contextmanager
-def single_threaded():
-    """Run the kernels serially in this thread, whatever the size of the work.
-
-    For callers that already run in parallel (the engine's ``n_jobs`` workers):
-    their own threads would only compete with each other for the cores, and
-    numba's default thread pool does not accept parallel launches from several
-    threads at once.
-    """
-    previous = getattr(_calling_thread, "serial", False)
-    _calling_thread.serial = True
-    try:
-        yield
-    finally:
-        _calling_thread.serial = previous
-
-
 def _dispatch(parallel_kernel, serial_kernel, python_function, work=None):
     def kernel(FX, FY, *args):
         steps = 2 * FX.shape[0] * FY.shape[0] * FX.shape[1] if work is None else work(FX, FY)
-        serial = steps <= _PARALLEL_THRESHOLD or getattr(_calling_thread, "serial", False)
+        serial = steps <= _PARALLEL_THRESHOLD or kernel_threads(steps) == 1
         chosen = serial_kernel if serial else parallel_kernel
         chosen(FX, FY, *args)
 

@@ -36,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils import gen_batches
 
-from .._config import compiled_kernel, working_memory_bytes
+from .._config import compiled_kernel, kernel_threads, run_in_threads, working_memory_bytes
 
 try:
     import numba
@@ -50,6 +50,9 @@ _CUT = 40.0
 _STEP_LIMIT = 300.0
 # MiB of the temporary block in the dense engine (kept cache sized).
 _DENSE_BLOCK_MIB = 2
+# Input values per thread of the numba engine (about a millisecond of work; less is
+# not worth a thread).
+_VALUES_PER_THREAD = 20_000
 
 
 def log_convolve(X, source, target, eps, *, weighted=False):
@@ -128,8 +131,16 @@ def _numba_engine():
                 cut += np.log1p((max(target[-1], source[-1]) - min(target[0], source[0])) ** 2)
             source = np.ascontiguousarray(source, dtype=np.float64)
             target = np.ascontiguousarray(target, dtype=np.float64)
-            kernel(X, source, target, eps, cut, weighted, _step_factors(source, target, eps),
-                   Y, Yw)
+            steps = _step_factors(source, target, eps)
+            n_threads = kernel_threads(X.size, _VALUES_PER_THREAD)
+            bounds = np.linspace(0, n_rows, n_threads + 1).astype(np.intp)
+
+            def rows(k):  # rows are independent: each thread takes a contiguous block
+                block = slice(bounds[k], bounds[k + 1])
+                kernel(X[block], source, target, eps, cut, weighted, steps, Y[block],
+                       Yw[block] if weighted else Yw)
+
+            run_in_threads(rows, n_threads)
             return Y, (Yw if weighted else None)
 
         _compiled = run
