@@ -593,14 +593,21 @@ def _anderson_step(residual, image, residuals, images, filled):
 
     Minimises ``|r - sum_j c_j (r - r_j)|`` over ``c`` with a small ridge and
     returns ``image - sum_j c_j (image - image_j)``; unfilled slots get ``c_j = 0``.
+    The normal equations are expanded into inner products of the stored residuals
+    (matrix products, without temporaries of the size of the history): the
+    expansion loses a few digits to cancellation, fewer than the ridge sets aside.
     """
-    differences = (residual[:, None, :] - residuals) * filled[:, :, None]
-    gram = np.einsum("pjn,pkn->pjk", differences, differences)
+    mask = filled.astype(float)
+    square = np.einsum("pn,pn->p", residual, residual)
+    cross = np.matmul(residuals, residual[:, :, None])[..., 0]
+    gram = (square[:, None, None] - cross[:, :, None] - cross[:, None, :]
+            + np.matmul(residuals, residuals.transpose(0, 2, 1)))
+    gram *= mask[:, :, None] * mask[:, None, :]
     ridge = _RIDGE * np.einsum("pjj->p", gram) / _MEMORY + np.finfo(float).tiny
     gram += ridge[:, None, None] * np.eye(_MEMORY)
-    coefficients = np.linalg.solve(gram, np.einsum("pjn,pn->pj", differences, residual)[..., None])
-    steps = (image[:, None, :] - images) * filled[:, :, None]
-    return image - np.einsum("pj,pjn->pn", coefficients[..., 0], steps)
+    coefficients = np.linalg.solve(gram, ((square[:, None] - cross) * mask)[..., None])
+    combined = np.matmul(coefficients.transpose(0, 2, 1), images)[:, 0]
+    return image * (1 - coefficients[:, :, 0].sum(axis=1))[:, None] + combined
 
 
 def _relaxation(err, previous, omega):
