@@ -1,4 +1,4 @@
-"""Entropic OT (Sinkhorn) on images against POT's dense solvers.
+"""Entropic OT (Sinkhorn) on images against POT's dense solvers and GeomLoss's image route.
 
 - one 32x32 pair at reg = 4 px^2: skimgdist's separable log-domain solver against
   ``ot.sinkhorn2`` on the dense 1024 x 1024 squared-Euclidean cost, log-domain
@@ -12,10 +12,11 @@
 - GeomLoss's image Sinkhorn divergence (``geomloss.sinkhorn_divergence``, torch on the CPU,
   KeOps), when installed (the ``bench`` extra; skipped with a message otherwise), against
   ``sinkhorn_divergence`` on one pair at the default tolerance: 128x128 and 299x299, smooth
-  and 8-bit heatmaps, reg = 1 px^2, at GeomLoss's default ``scaling=0.5`` and at tighter
-  ones, torch on one thread and on its default threads; the ``rel. diff`` column is
-  GeomLoss's distance to our value.  A small case first checks the unit mapping
-  (``_GeomLossGrid``) to 1e-9, with GeomLoss iterated to convergence;
+  and 8-bit heatmaps, reg = 1 px^2, at GeomLoss's default ``scaling=0.5`` (torch on one
+  thread and on its default threads) and at tighter ones (one thread; 0.7 at 299x299, where
+  GeomLoss's grid is 1024x1024 and each of its iterations there takes minutes); the
+  ``rel. diff`` column is GeomLoss's distance to our value.  Small cases first check
+  the unit mapping (``_GeomLossGrid``) to 1e-9, with GeomLoss iterated to convergence;
 - ``pairwise`` on 8x8 digits (scikit-learn's bundled set) at reg = 1 px^2 and the default
   tolerance, per pair, against ``ot.sinkhorn2`` (log domain, on the supports: the digits
   have zero pixels) on a sample of pairs.
