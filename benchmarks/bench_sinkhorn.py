@@ -294,7 +294,7 @@ def _geomloss_cases(quick):
             _geomloss_case(128, False, [0.9, 0.95]), _geomloss_case(128, True, [0.9, 0.95]),
             _geomloss_case(299, False, [0.7]), _geomloss_case(299, True, [0.7]),
             # GeomLoss on the image's own grid (no dilation): what the dilation costs it.
-            _geomloss_case(128, False, [0.9, 0.95], reg=2.0)]
+            _geomloss_case(128, False, [0.9, 0.95, 0.99], reg=2.0)]
 
 
 def cases(quick=False):
