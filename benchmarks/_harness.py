@@ -182,12 +182,13 @@ def machine_info():
         "numpy": numpy.__version__,
         "scipy": scipy.__version__,
         "scikit-learn": sklearn.__version__,
-        **{name: _version(module) for name, module in _OPTIONAL_REFERENCES.items()},
+        **{name: _version(module) for name, module in _REFERENCE_LIBRARIES.items()},
     }
 
 
-# Reference libraries whose versions the results record (the last three: GeomLoss's route).
-_OPTIONAL_REFERENCES = {"POT": "ot", "torch": "torch", "geomloss": "geomloss",
+# Reference libraries whose versions the results record: POT (a dependency) and GeomLoss's
+# route (optional, the bench extra), as name: module.
+_REFERENCE_LIBRARIES = {"POT": "ot", "torch": "torch", "geomloss": "geomloss",
                         "pykeops": "pykeops"}
 
 
