@@ -6,7 +6,8 @@ the same inputs in the same process, so the ratios are meaningful on a shared, n
 machine.  Peak extra memory is measured in a fresh subprocess per implementation: the
 child builds the inputs, notes its peak resident set size, runs the implementation once
 and reports how much the peak grew (this counts C/C++ allocations that ``tracemalloc``
-cannot see, such as POT's solvers).
+cannot see, such as POT's solvers).  A case may also report how far each reference's value
+is from skimgdist's (``difference``), for references whose accuracy is a setting.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class Case:
     repeat: int = 3
     memory: bool = False
     check: Callable[[Any, Any], None] | None = None
+    difference: Callable[[Any, Any], float] | None = None
 
 
 def best_time(function, data, repeat):
@@ -131,6 +133,8 @@ def run_case(module_name, index, case, quick, measure_memory):
             ours_result = result
         elif case.check is not None:
             case.check(ours_result, result)
+        difference = (case.difference(ours_result, result)
+                      if case.difference is not None and impl_index > 0 else None)
         rows.append({
             "case": case.name,
             "implementation": impl.label,
@@ -138,6 +142,7 @@ def run_case(module_name, index, case, quick, measure_memory):
             "seconds": seconds,
             "units": impl.units,
             "seconds_per_unit": seconds / impl.units,
+            "relative_difference": difference,
             "peak_extra_mb": (
                 measure_memory_in_subprocess(module_name, index, impl_index, quick)
                 if case.memory and measure_memory else None
@@ -159,12 +164,6 @@ def machine_info():
     import scipy
     import sklearn
 
-    try:
-        import ot
-
-        pot_version = ot.__version__
-    except ImportError:
-        pot_version = "not installed"
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -183,14 +182,27 @@ def machine_info():
         "numpy": numpy.__version__,
         "scipy": scipy.__version__,
         "scikit-learn": sklearn.__version__,
-        "POT": pot_version,
+        **{name: _version(module) for name, module in _REFERENCE_LIBRARIES.items()},
     }
+
+
+# Reference libraries whose versions the results record: POT (a dependency) and GeomLoss's
+# route (optional, the bench extra), as name: module.
+_REFERENCE_LIBRARIES = {"POT": "ot", "torch": "torch", "geomloss": "geomloss",
+                        "pykeops": "pykeops"}
+
+
+def _version(module_name):
+    try:
+        return importlib.import_module(module_name).__version__
+    except ImportError:
+        return "not installed"
 
 
 def format_table(rows):
     """A plain-text table: one line per implementation, ratios relative to skimgdist."""
     header = (f"{'case':<46} {'implementation':<40} {'s/unit':>11} {'x slower':>9} "
-              f"{'peak MB':>9} {'x memory':>9}")
+              f"{'peak MB':>9} {'x memory':>9} {'rel. diff':>9}")
     lines = [header, "-" * len(header)]
     for row in rows:
         memory = row["peak_extra_mb"]
@@ -199,11 +211,13 @@ def format_table(rows):
         else:
             memory_text = f"{'-' if memory is None else 'failed':>9}"
         ratio = row["memory_ratio_of_ours"]
+        difference = row["relative_difference"]
         lines.append(
             f"{row['case'][:46]:<46} {row['implementation'][:40]:<40} "
             f"{row['seconds_per_unit']:11.3e} "
             f"{'' if row['is_ours'] else format(row['speedup_of_ours'], '9.1f'):>9} "
-            f"{memory_text} {'' if ratio is None or row['is_ours'] else format(ratio, '9.1f'):>9}"
+            f"{memory_text} {'' if ratio is None or row['is_ours'] else format(ratio, '9.1f'):>9} "
+            f"{'' if difference is None else format(difference, '9.1e'):>9}"
         )
     return "\n".join(lines)
 
