@@ -358,26 +358,60 @@ def test_multiscale_exact_euclidean_matches_pot(monkeypatch, shape):
     assert got == pytest.approx(_pot(x, y, shape, "euclidean"), rel=1e-9)
 
 
-def test_pooling_and_prolonged_tree_span_the_grid():
-    from skimgdist.metrics._multiscale import pool, prolonged_tree
+def test_pooling_sums_blocks():
+    from skimgdist.metrics._multiscale import pool
 
     shape = (5, 7)
     supply = np.arange(35.0)
     pooled = pool(supply, shape)
     assert pooled.shape == (12,) and pooled.sum() == supply.sum()
     assert pooled[0] == 0 + 1 + 7 + 8 and pooled[-1] == 34  # a 2x2 block, a 1x1 corner
-    # A coarse path tree (each block's parent is the previous one) prolongs to a tree.
-    tails, heads, _ = grid_arcs(shape, "cityblock")
-    coarse_parent = np.maximum(np.arange(12) - 1, 0)
-    order, parent = prolonged_tree(shape, (tails, heads), coarse_parent, 0)
-    assert sorted(order.tolist()) == list(range(35))
-    position = np.empty(35, int)
-    position[order] = np.arange(35)
+
+
+def _assert_grid_tree(shape, order, parent, max_step):
+    """``(order, parent)`` is a spanning tree of grid arcs, parents first."""
+    n_pixels = shape[0] * shape[1]
+    assert sorted(order.tolist()) == list(range(n_pixels))
+    assert parent[order[0]] == order[0]
+    position = np.empty(n_pixels, int)
+    position[order] = np.arange(n_pixels)
     children = order[1:]
     assert np.all(position[parent[children]] < position[children])  # parents first
-    steps = np.abs(np.divmod(children, 7)[0] - np.divmod(parent[children], 7)[0]) + np.abs(
-        np.divmod(children, 7)[1] - np.divmod(parent[children], 7)[1])
-    assert np.all(steps == 1)  # every tree edge is a grid arc
+    row_steps, column_steps = np.abs(np.subtract(np.divmod(children, shape[1]),
+                                                 np.divmod(parent[children], shape[1])))
+    assert np.all(row_steps + column_steps <= max_step)  # every tree edge is a grid arc
+    assert np.all(np.maximum(row_steps, column_steps) == 1)
+
+
+@pytest.mark.parametrize("shape", [(5, 7), (6, 9), (1, 9), (9, 1), (8, 8), (3, 3)])
+@pytest.mark.parametrize("neighbours", [4, 8])
+def test_prolonged_tree_mirrors_any_coarse_tree(shape, neighbours):
+    # Random coarse trees over 4- or 8-neighbour block arcs, on odd and one-row shapes:
+    # the prolonged tree spans the fine grid with one-step arcs, parents first, and
+    # keeps exactly one fine arc between each coarse tree arc's two blocks.
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import breadth_first_order, minimum_spanning_tree
+
+    from skimgdist.metrics._multiscale import block_of_pixel, pooled_shape, prolonged_tree
+
+    coarse_shape = pooled_shape(shape)
+    n_blocks = coarse_shape[0] * coarse_shape[1]
+    metric = "cityblock" if neighbours == 4 else "chebyshev"
+    rng = np.random.default_rng(n_blocks + neighbours)
+    for _ in range(3):
+        tails, heads, _ = grid_arcs(coarse_shape, metric)
+        weights = coo_matrix((rng.random(len(tails)) + 1.0, (tails, heads)),
+                             shape=(n_blocks, n_blocks))
+        root = int(rng.integers(n_blocks))
+        coarse_order, coarse_parent = breadth_first_order(
+            minimum_spanning_tree(weights), root, directed=False)
+        coarse_parent = np.where(coarse_parent < 0, root, coarse_parent)
+        order, parent = prolonged_tree(shape, coarse_parent, coarse_order, neighbours == 8)
+        _assert_grid_tree(shape, order, parent, max_step=1 if neighbours == 4 else 2)
+        block = block_of_pixel(shape)
+        between = order[1:][block[order[1:]] != block[parent[order[1:]]]]
+        assert sorted(zip(block[between], block[parent[between]], strict=True)) == sorted(
+            (b, coarse_parent[b]) for b in range(n_blocks) if b != root)
 
 
 def test_flow_field_sums_to_the_mean_displacement():

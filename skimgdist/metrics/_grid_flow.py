@@ -254,9 +254,8 @@ def _starting_tree(supply, image_shape, ground_metric, neighborhood, start):
     else:
         *_, (coarse_order, coarse_parent, _) = _solve_network_simplex(
             pool(supply, image_shape), pooled_shape(image_shape), ground_metric, 1, start)
-        tails, heads, _ = grid_arcs(image_shape, ground_metric, 1)
-        order, parent = prolonged_tree(image_shape, (tails, heads), coarse_parent,
-                                       coarse_order[0])
+        order, parent = prolonged_tree(image_shape, coarse_parent, coarse_order,
+                                       diagonals=ground_metric != "cityblock")
     return _tree_arcs(image_shape, ground_metric, neighborhood, order, parent)
 
 
