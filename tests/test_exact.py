@@ -358,6 +358,32 @@ def test_multiscale_exact_euclidean_matches_pot(monkeypatch, shape):
     assert got == pytest.approx(_pot(x, y, shape, "euclidean"), rel=1e-9)
 
 
+@pytest.mark.parametrize("metric", ["cityblock", "chebyshev"])
+@pytest.mark.parametrize("first", ["none", "some", "all"])
+def test_pricing_first_arcs_reaches_the_same_optimum(metric, first):
+    # Arcs priced first (a subset, none, or all of them) change the pivots, not the
+    # optimum: the simplex goes on over every arc once the first ones are optimal.
+    pytest.importorskip("numba")
+    from skimgdist.metrics._network_simplex import network_simplex
+
+    shape = (12, 13)
+    x, y = _pair(shape, seed=21)
+    supply = x / x.sum() - y / y.sum()
+    tails, heads, costs = grid_arcs(shape, metric)
+    tree = _grid_flow._comb_tree(shape, metric, 1)
+    rng = np.random.default_rng(3)
+    first_arcs = {"none": np.zeros(0, np.int64), "all": np.arange(len(tails)),
+                  "some": np.flatnonzero(rng.random(len(tails)) < 0.3)}[first]
+    args = (tails, heads, costs, supply, 1e-11, 1.0, *tree)
+    flow, potentials, status, _ = network_simplex(*args, first_arcs)
+    reference = network_simplex(*args)[0]
+    assert status == 0
+    assert np.dot(flow, costs) == pytest.approx(np.dot(reference, costs), rel=1e-12)
+    assert np.dot(flow, costs) == pytest.approx(_pot(x, y, shape, metric), rel=1e-9)
+    reduced = costs + potentials[tails] - potentials[heads]
+    assert reduced.min() >= -1e-11
+
+
 def test_pooling_sums_blocks():
     from skimgdist.metrics._multiscale import pool
 
