@@ -384,6 +384,58 @@ def test_pricing_first_arcs_reaches_the_same_optimum(metric, first):
     assert reduced.min() >= -1e-11
 
 
+def _drifting_frames(shape, n_frames):
+    """Two Gaussian blobs moving by a quarter pixel per frame, plus a dim floor."""
+    rows, columns = np.indices(shape)
+    frames = []
+    for k in range(n_frames):
+        frame = 1e-3 + np.exp(-((rows - 5 - k / 4) ** 2 + (columns - 4) ** 2) / 8)
+        frame += 0.5 * np.exp(-((rows - 10) ** 2 + (columns - 11 + k / 4) ** 2) / 4)
+        frames.append(frame.ravel())
+    return np.array(frames)
+
+
+@pytest.mark.parametrize("params", [dict(ground_metric="cityblock"),
+                                    dict(ground_metric="chebyshev"),
+                                    dict(neighborhood=2)])
+def test_pairwise_warm_starts_give_the_per_pair_values(monkeypatch, params):
+    # Slowly changing images start from the previous pair's optimal tree; the values
+    # are those of independent per-pair solves (and of HiGHS), in both pairwise forms.
+    pytest.importorskip("numba")
+    shape = (16, 16)
+    X = _drifting_frames(shape, 9)
+    starts = []
+    solve = _exact.grid_flow_cost
+
+    def spy(*args):
+        starts.append(args[-1])
+        return solve(*args)
+
+    monkeypatch.setattr(_exact, "grid_flow_cost", spy)
+    metric = Wasserstein(image_shape=shape, **params)
+    square, rectangle = metric.pairwise(X), metric.pairwise(X[:3], X[3:])
+    assert any(isinstance(start, tuple) for start in starts)
+    assert any(isinstance(start, str) for start in starts)   # the first of each row
+    per_pair = np.array([[metric(x, y) for y in X] for x in X])
+    np.testing.assert_allclose(square, per_pair, rtol=1e-12)
+    np.testing.assert_allclose(rectangle, per_pair[:3, 3:], rtol=1e-12)
+    highs = Wasserstein(image_shape=shape, solver="highs", **params)
+    np.testing.assert_allclose(square[0], [highs(X[0], y) for y in X], rtol=1e-9)
+
+
+def test_pairwise_unrelated_images_start_multiscale(monkeypatch):
+    # From an unrelated pair's tree the simplex is slower than from the multiscale
+    # start, so rows of dissimilar images never warm-start.
+    pytest.importorskip("numba")
+    starts = []
+    solve = _exact.grid_flow_cost
+    monkeypatch.setattr(_exact, "grid_flow_cost",
+                        lambda *args: starts.append(args[-1]) or solve(*args))
+    X = np.random.default_rng(5).random((5, 64))
+    Wasserstein(ground_metric="cityblock").pairwise(X)
+    assert starts == ["multiscale"] * 10
+
+
 def test_pooling_sums_blocks():
     from skimgdist.metrics._multiscale import pool
 

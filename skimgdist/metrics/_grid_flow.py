@@ -247,12 +247,15 @@ def _comb_tree(image_shape, ground_metric, neighborhood):
 def _starting_tree(supply, image_shape, ground_metric, neighborhood, start):
     """The network simplex's first spanning tree and the arcs to price first (or None).
 
-    The comb, or from coarser solves with ``start="multiscale"``: for one-step arcs,
+    ``start`` a tree ``(order, parent)`` (the final tree of a neighbouring problem), or
+    the comb, or from coarser solves with ``start="multiscale"``: for one-step arcs,
     the optimal tree of the 2x2-pooled problem (solved the same way, recursively)
     prolonged to this grid, with the arcs along it priced first; for the euclidean
     bound with ``neighborhood > 1``, the optimal tree of the 8-neighbour problem on this
     grid (its arcs are among the lattice steps), itself started multiscale.
     """
+    if isinstance(start, tuple):
+        return _tree_arcs(image_shape, ground_metric, neighborhood, *start), None
     if start == "comb" or image_shape[0] * image_shape[1] <= COARSEST_PIXELS:
         return _comb_tree(image_shape, ground_metric, neighborhood), None
     if neighborhood > 1:
@@ -272,7 +275,8 @@ def _solve_network_simplex(supply, image_shape, ground_metric, neighborhood, sta
     """Optimal grid flow by the network simplex: ``(flow, potentials, final tree)``.
 
     ``start="multiscale"`` begins from the prolonged optimal tree of the 2x2-pooled
-    problem (solved the same way, recursively); ``"comb"`` from the comb tree.
+    problem (solved the same way, recursively); ``"comb"`` from the comb tree; a tuple
+    ``(order, parent)`` from that spanning tree (the final tree's first two arrays).
     """
     tails, heads, costs = grid_arcs(image_shape, ground_metric, neighborhood)
     tree, first_arcs = _starting_tree(supply, image_shape, ground_metric, neighborhood, start)
@@ -281,6 +285,46 @@ def _solve_network_simplex(supply, image_shape, ground_metric, neighborhood, sta
         tails, heads, costs, supply, _REDUCED_COST_TOLERANCE, block_factor, *tree, first_arcs)
     _check_status(status)
     return flow, potentials, final_tree
+
+
+def grid_flow_cost(supply, image_shape, ground_metric, neighborhood, start="multiscale"):
+    """Optimal grid flow cost by the network simplex, with its final spanning tree.
+
+    For batches: the tree ``(order, parent)`` can start the solve of a neighbouring
+    problem (``start=tree``), which pays when the two supplies differ little.
+
+    Parameters
+    ----------
+    supply : ndarray of shape (n_pixels,)
+        Mass to send out of each pixel; sums to zero.
+    image_shape : tuple of two int
+    ground_metric : {"cityblock", "chebyshev", "euclidean"}
+    neighborhood : int
+        Lattice neighbourhood (1 for cityblock and chebyshev).
+    start : {"multiscale", "comb"} or tuple of ndarray, default="multiscale"
+        The first spanning tree, as in :func:`grid_flow`, or a final tree returned here.
+
+    Returns
+    -------
+    cost : float
+        In pixels.
+    tree : tuple of ndarray
+        ``(order, parent)``: the optimal spanning tree, parents first.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skimgdist.metrics._grid_flow import grid_flow_cost
+    >>> supply = np.zeros(64); supply[0], supply[63] = 1.0, -1.0
+    >>> cost, tree = grid_flow_cost(supply, (8, 8), "cityblock", 1)
+    >>> nearby = supply.copy(); nearby[63], nearby[62] = 0.0, -1.0   # one pixel left
+    >>> cost, grid_flow_cost(nearby, (8, 8), "cityblock", 1, start=tree)[0]
+    (14.0, 13.0)
+    """
+    flow, _, (order, parent, _) = _solve_network_simplex(supply, image_shape, ground_metric,
+                                                         neighborhood, start)
+    costs = grid_arcs(image_shape, ground_metric, neighborhood)[2]
+    return float(np.dot(flow, costs)), (order, parent)
 
 
 @geometry_cache
