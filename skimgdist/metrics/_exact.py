@@ -171,6 +171,8 @@ class Wasserstein(ImageMetric):
     search over all pairs, a branch and bound over a max-pyramid of the potentials in
     O(n) memory, finds none.  Flows are solved by a primal network simplex [2]_, started
     from the optimal tree of the 2x2-pooled problem (solved the same way, recursively).
+    In ``pairwise``, a grid flow pair whose images differ little from the previous
+    pair of its row (frames of a sequence) starts from that pair's optimal tree instead.
 
     The dense method scales its cost matrix to :math:`(d / d_{\\max})^p \\le 1` (and the
     result back), because POT's network simplex resolves costs to an absolute
