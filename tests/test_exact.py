@@ -358,26 +358,138 @@ def test_multiscale_exact_euclidean_matches_pot(monkeypatch, shape):
     assert got == pytest.approx(_pot(x, y, shape, "euclidean"), rel=1e-9)
 
 
-def test_pooling_and_prolonged_tree_span_the_grid():
-    from skimgdist.metrics._multiscale import pool, prolonged_tree
+@pytest.mark.parametrize("metric", ["cityblock", "chebyshev"])
+@pytest.mark.parametrize("first", ["none", "some", "all"])
+def test_pricing_first_arcs_reaches_the_same_optimum(metric, first):
+    # Arcs priced first (a subset, none, or all of them) change the pivots, not the
+    # optimum: the simplex goes on over every arc once the first ones are optimal.
+    pytest.importorskip("numba")
+    from skimgdist.metrics._network_simplex import network_simplex
+
+    shape = (12, 13)
+    x, y = _pair(shape, seed=21)
+    supply = x / x.sum() - y / y.sum()
+    tails, heads, costs = grid_arcs(shape, metric)
+    tree = _grid_flow._comb_tree(shape, metric, 1)
+    rng = np.random.default_rng(3)
+    first_arcs = {"none": np.zeros(0, np.int64), "all": np.arange(len(tails)),
+                  "some": np.flatnonzero(rng.random(len(tails)) < 0.3)}[first]
+    args = (tails, heads, costs, supply, 1e-11, 1.0, *tree)
+    flow, potentials, status, _ = network_simplex(*args, first_arcs)
+    reference = network_simplex(*args)[0]
+    assert status == 0
+    assert np.dot(flow, costs) == pytest.approx(np.dot(reference, costs), rel=1e-12)
+    assert np.dot(flow, costs) == pytest.approx(_pot(x, y, shape, metric), rel=1e-9)
+    reduced = costs + potentials[tails] - potentials[heads]
+    assert reduced.min() >= -1e-11
+
+
+def _drifting_frames(shape, n_frames):
+    """Two Gaussian blobs moving by a quarter pixel per frame, plus a dim floor."""
+    rows, columns = np.indices(shape)
+    frames = []
+    for k in range(n_frames):
+        frame = 1e-3 + np.exp(-((rows - 5 - k / 4) ** 2 + (columns - 4) ** 2) / 8)
+        frame += 0.5 * np.exp(-((rows - 10) ** 2 + (columns - 11 + k / 4) ** 2) / 4)
+        frames.append(frame.ravel())
+    return np.array(frames)
+
+
+@pytest.mark.parametrize("params", [dict(ground_metric="cityblock"),
+                                    dict(ground_metric="chebyshev"),
+                                    dict(neighborhood=2)])
+def test_pairwise_warm_starts_give_the_per_pair_values(monkeypatch, params):
+    # Slowly changing images start from the previous pair's optimal tree; the values
+    # are those of independent per-pair solves (and of HiGHS), in both pairwise forms.
+    pytest.importorskip("numba")
+    shape = (16, 16)
+    X = _drifting_frames(shape, 9)
+    starts = []
+    solve = _exact.grid_flow_cost
+
+    def spy(*args):
+        starts.append(args[-1])
+        return solve(*args)
+
+    monkeypatch.setattr(_exact, "grid_flow_cost", spy)
+    metric = Wasserstein(image_shape=shape, **params)
+    square, rectangle = metric.pairwise(X), metric.pairwise(X[:3], X[3:])
+    assert any(isinstance(start, tuple) for start in starts)
+    assert any(isinstance(start, str) for start in starts)   # the first of each row
+    per_pair = np.array([[metric(x, y) for y in X] for x in X])
+    np.testing.assert_allclose(square, per_pair, rtol=1e-12)
+    np.testing.assert_allclose(rectangle, per_pair[:3, 3:], rtol=1e-12)
+    highs = Wasserstein(image_shape=shape, solver="highs", **params)
+    np.testing.assert_allclose(square[0], [highs(X[0], y) for y in X], rtol=1e-9)
+
+
+def test_pairwise_unrelated_images_start_multiscale(monkeypatch):
+    # From an unrelated pair's tree the simplex is slower than from the multiscale
+    # start, so rows of dissimilar images never warm-start.
+    pytest.importorskip("numba")
+    starts = []
+    solve = _exact.grid_flow_cost
+    monkeypatch.setattr(_exact, "grid_flow_cost",
+                        lambda *args: starts.append(args[-1]) or solve(*args))
+    X = np.random.default_rng(5).random((5, 64))
+    Wasserstein(ground_metric="cityblock").pairwise(X)
+    assert starts == ["multiscale"] * 10
+
+
+def test_pooling_sums_blocks():
+    from skimgdist.metrics._multiscale import pool
 
     shape = (5, 7)
     supply = np.arange(35.0)
     pooled = pool(supply, shape)
     assert pooled.shape == (12,) and pooled.sum() == supply.sum()
     assert pooled[0] == 0 + 1 + 7 + 8 and pooled[-1] == 34  # a 2x2 block, a 1x1 corner
-    # A coarse path tree (each block's parent is the previous one) prolongs to a tree.
-    tails, heads, _ = grid_arcs(shape, "cityblock")
-    coarse_parent = np.maximum(np.arange(12) - 1, 0)
-    order, parent = prolonged_tree(shape, (tails, heads), coarse_parent, 0)
-    assert sorted(order.tolist()) == list(range(35))
-    position = np.empty(35, int)
-    position[order] = np.arange(35)
+
+
+def _assert_grid_tree(shape, order, parent, max_step):
+    """``(order, parent)`` is a spanning tree of grid arcs, parents first."""
+    n_pixels = shape[0] * shape[1]
+    assert sorted(order.tolist()) == list(range(n_pixels))
+    assert parent[order[0]] == order[0]
+    position = np.empty(n_pixels, int)
+    position[order] = np.arange(n_pixels)
     children = order[1:]
     assert np.all(position[parent[children]] < position[children])  # parents first
-    steps = np.abs(np.divmod(children, 7)[0] - np.divmod(parent[children], 7)[0]) + np.abs(
-        np.divmod(children, 7)[1] - np.divmod(parent[children], 7)[1])
-    assert np.all(steps == 1)  # every tree edge is a grid arc
+    row_steps, column_steps = np.abs(np.subtract(np.divmod(children, shape[1]),
+                                                 np.divmod(parent[children], shape[1])))
+    assert np.all(row_steps + column_steps <= max_step)  # every tree edge is a grid arc
+    assert np.all(np.maximum(row_steps, column_steps) == 1)
+
+
+@pytest.mark.parametrize("shape", [(5, 7), (6, 9), (1, 9), (9, 1), (8, 8), (3, 3)])
+@pytest.mark.parametrize("neighbours", [4, 8])
+def test_prolonged_tree_mirrors_any_coarse_tree(shape, neighbours):
+    # Random coarse trees over 4- or 8-neighbour block arcs, on odd and one-row shapes:
+    # the prolonged tree spans the fine grid with one-step arcs, parents first, and
+    # keeps exactly one fine arc between each coarse tree arc's two blocks.
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import breadth_first_order, minimum_spanning_tree
+
+    from skimgdist.metrics._multiscale import block_of_pixel, pooled_shape, prolonged_tree
+
+    coarse_shape = pooled_shape(shape)
+    n_blocks = coarse_shape[0] * coarse_shape[1]
+    metric = "cityblock" if neighbours == 4 else "chebyshev"
+    rng = np.random.default_rng(n_blocks + neighbours)
+    for _ in range(3):
+        tails, heads, _ = grid_arcs(coarse_shape, metric)
+        weights = coo_matrix((rng.random(len(tails)) + 1.0, (tails, heads)),
+                             shape=(n_blocks, n_blocks))
+        root = int(rng.integers(n_blocks))
+        coarse_order, coarse_parent = breadth_first_order(
+            minimum_spanning_tree(weights), root, directed=False)
+        coarse_parent = np.where(coarse_parent < 0, root, coarse_parent)
+        order, parent = prolonged_tree(shape, coarse_parent, coarse_order, neighbours == 8)
+        _assert_grid_tree(shape, order, parent, max_step=1 if neighbours == 4 else 2)
+        block = block_of_pixel(shape)
+        between = order[1:][block[order[1:]] != block[parent[order[1:]]]]
+        assert sorted(zip(block[between], block[parent[between]], strict=True)) == sorted(
+            (b, coarse_parent[b]) for b in range(n_blocks) if b != root)
 
 
 def test_flow_field_sums_to_the_mean_displacement():

@@ -35,7 +35,13 @@ import scipy.sparse as sp
 from scipy.optimize import linprog
 
 from .._config import compiled_kernel, geometry_cache
-from ._multiscale import COARSEST_PIXELS, pool, pooled_shape, prolonged_tree
+from ._multiscale import (
+    COARSEST_PIXELS,
+    arcs_along_coarse_tree,
+    pool,
+    pooled_shape,
+    prolonged_tree,
+)
 
 MAX_NEIGHBORHOOD = 16
 _REDUCED_COST_TOLERANCE = 1e-11
@@ -239,40 +245,86 @@ def _comb_tree(image_shape, ground_metric, neighborhood):
 
 
 def _starting_tree(supply, image_shape, ground_metric, neighborhood, start):
-    """The network simplex's first spanning tree: the comb, or from coarser solves.
+    """The network simplex's first spanning tree and the arcs to price first (or None).
 
-    ``start="multiscale"``: for one-step arcs, the optimal tree of the 2x2-pooled problem
-    (solved the same way, recursively) prolonged to this grid; for the euclidean bound
-    with ``neighborhood > 1``, the optimal tree of the 8-neighbour problem on this grid
-    (its arcs are among the lattice steps), itself started multiscale.
+    ``start`` a tree ``(order, parent)`` (the final tree of a neighbouring problem), or
+    the comb, or from coarser solves with ``start="multiscale"``: for one-step arcs,
+    the optimal tree of the 2x2-pooled problem (solved the same way, recursively)
+    prolonged to this grid, with the arcs along it priced first; for the euclidean
+    bound with ``neighborhood > 1``, the optimal tree of the 8-neighbour problem on this
+    grid (its arcs are among the lattice steps), itself started multiscale.
     """
+    if isinstance(start, tuple):
+        return _tree_arcs(image_shape, ground_metric, neighborhood, *start), None
     if start == "comb" or image_shape[0] * image_shape[1] <= COARSEST_PIXELS:
-        return _comb_tree(image_shape, ground_metric, neighborhood)
+        return _comb_tree(image_shape, ground_metric, neighborhood), None
     if neighborhood > 1:
         *_, (order, parent, _) = _solve_network_simplex(supply, image_shape, ground_metric, 1,
                                                         start)
-    else:
-        *_, (coarse_order, coarse_parent, _) = _solve_network_simplex(
-            pool(supply, image_shape), pooled_shape(image_shape), ground_metric, 1, start)
-        tails, heads, _ = grid_arcs(image_shape, ground_metric, 1)
-        order, parent = prolonged_tree(image_shape, (tails, heads), coarse_parent,
-                                       coarse_order[0])
-    return _tree_arcs(image_shape, ground_metric, neighborhood, order, parent)
+        return _tree_arcs(image_shape, ground_metric, neighborhood, order, parent), None
+    *_, (coarse_order, coarse_parent, _) = _solve_network_simplex(
+        pool(supply, image_shape), pooled_shape(image_shape), ground_metric, 1, start)
+    order, parent = prolonged_tree(image_shape, coarse_parent, coarse_order,
+                                   diagonals=ground_metric != "cityblock")
+    tails, heads, _ = grid_arcs(image_shape, ground_metric, 1)
+    return (_tree_arcs(image_shape, ground_metric, 1, order, parent),
+            arcs_along_coarse_tree(image_shape, (tails, heads), coarse_parent))
 
 
 def _solve_network_simplex(supply, image_shape, ground_metric, neighborhood, start):
     """Optimal grid flow by the network simplex: ``(flow, potentials, final tree)``.
 
     ``start="multiscale"`` begins from the prolonged optimal tree of the 2x2-pooled
-    problem (solved the same way, recursively); ``"comb"`` from the comb tree.
+    problem (solved the same way, recursively); ``"comb"`` from the comb tree; a tuple
+    ``(order, parent)`` from that spanning tree (the final tree's first two arrays).
     """
     tails, heads, costs = grid_arcs(image_shape, ground_metric, neighborhood)
-    tree = _starting_tree(supply, image_shape, ground_metric, neighborhood, start)
+    tree, first_arcs = _starting_tree(supply, image_shape, ground_metric, neighborhood, start)
     block_factor = _BLOCK_FACTOR if start == "comb" else _WARM_BLOCK_FACTOR
     flow, potentials, status, final_tree = _network_simplex()(
-        tails, heads, costs, supply, _REDUCED_COST_TOLERANCE, block_factor, *tree)
+        tails, heads, costs, supply, _REDUCED_COST_TOLERANCE, block_factor, *tree, first_arcs)
     _check_status(status)
     return flow, potentials, final_tree
+
+
+def grid_flow_cost(supply, image_shape, ground_metric, neighborhood, start="multiscale"):
+    """Optimal grid flow cost by the network simplex, with its final spanning tree.
+
+    For batches: the tree ``(order, parent)`` can start the solve of a neighbouring
+    problem (``start=tree``), which pays when the two supplies differ little.
+
+    Parameters
+    ----------
+    supply : ndarray of shape (n_pixels,)
+        Mass to send out of each pixel; sums to zero.
+    image_shape : tuple of two int
+    ground_metric : {"cityblock", "chebyshev", "euclidean"}
+    neighborhood : int
+        Lattice neighbourhood (1 for cityblock and chebyshev).
+    start : {"multiscale", "comb"} or tuple of ndarray, default="multiscale"
+        The first spanning tree, as in :func:`grid_flow`, or a final tree returned here.
+
+    Returns
+    -------
+    cost : float
+        In pixels.
+    tree : tuple of ndarray
+        ``(order, parent)``: the optimal spanning tree, parents first.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skimgdist.metrics._grid_flow import grid_flow_cost
+    >>> supply = np.zeros(64); supply[0], supply[63] = 1.0, -1.0
+    >>> cost, tree = grid_flow_cost(supply, (8, 8), "cityblock", 1)
+    >>> nearby = supply.copy(); nearby[63], nearby[62] = 0.0, -1.0   # one pixel left
+    >>> cost, grid_flow_cost(nearby, (8, 8), "cityblock", 1, start=tree)[0]
+    (14.0, 13.0)
+    """
+    flow, _, (order, parent, _) = _solve_network_simplex(supply, image_shape, ground_metric,
+                                                         neighborhood, start)
+    costs = grid_arcs(image_shape, ground_metric, neighborhood)[2]
+    return float(np.dot(flow, costs)), (order, parent)
 
 
 @geometry_cache

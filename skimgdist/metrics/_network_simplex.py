@@ -27,7 +27,7 @@ _DIR_DOWN = -1
 
 @numba.njit(cache=True, nogil=True)
 def network_simplex(tails, heads, costs, supply, tolerance, block_factor, tree_order, tree_parent,
-                    tree_arc_up, tree_arc_down):
+                    tree_arc_up, tree_arc_down, first_arcs=None):
     """Optimal flow of an uncapacitated transshipment problem.
 
     Parameters
@@ -52,6 +52,11 @@ def network_simplex(tails, heads, costs, supply, tolerance, block_factor, tree_o
         The arc from each node to its parent and the arc back (ignored for the root);
         whichever carries the subtree's net supply forward starts in the basis.  One
         of them may be -1 (absent), as in a warm start from a previous final tree.
+    first_arcs : ndarray of int64, optional
+        Arcs to price first: the simplex pivots on these alone until none of them
+        prices out, then on all arcs (the result is the same optimum).  From a
+        prolonged coarse tree, pricing the arcs near the tree first repairs the local
+        detail with short cycles before the long ones.
 
     Returns
     -------
@@ -169,30 +174,21 @@ def network_simplex(tails, heads, costs, supply, tolerance, block_factor, tree_o
             succ_num[parent[u]] += succ_num[u]
     last_succ[root] = previous
     block_size = max(int(block_factor * math.sqrt(m)), 10)
-    next_arc = 0
+    # Pricing runs over ``first_arcs`` until none of them prices out, then over all arcs.
+    all_arcs = np.arange(m)
+    priced = all_arcs if first_arcs is None else first_arcs
+    pricing_all = first_arcs is None
+    next_position = 0
     while True:
-        # Block search pricing: the most negative reduced cost within a block.
-        best = -tolerance
-        in_arc = -1
-        cnt = block_size
-        e = next_arc
-        for _ in range(m):
-            if state[e] == 1:
-                c = cost[e] + pi[source[e]] - pi[target[e]]
-                if c < best:
-                    best = c
-                    in_arc = e
-            e += 1
-            if e == m:
-                e = 0
-            cnt -= 1
-            if cnt == 0:
-                if in_arc >= 0:
-                    break
-                cnt = block_size
+        in_arc, next_position = _block_search(priced, next_position, block_size, tolerance,
+                                              cost, pi, source, target, state)
         if in_arc < 0:
-            break
-        next_arc = e
+            if pricing_all:
+                break
+            priced = all_arcs
+            pricing_all = True
+            next_position = 0
+            continue
 
         # Join node: the apex of the cycle the entering arc closes.
         u = source[in_arc]
@@ -371,6 +367,36 @@ def network_simplex(tails, heads, costs, supply, tolerance, block_factor, tree_o
         u = thread[u]
     basis = np.where(pred[:n] < m, pred[:n], -1)
     return flow[:m].copy(), pi[:n].copy(), status, (order, parent[:n].copy(), basis)
+
+
+@numba.njit(cache=True, nogil=True)
+def _block_search(arcs, start, block_size, tolerance, cost, pi, source, target, state):
+    """Block search pricing: the most negative reduced cost in the first block of
+    ``arcs`` (from position ``start``, cyclically) that has one below ``-tolerance``.
+
+    Returns the entering arc (-1 when no arc prices out) and the position to go on from.
+    """
+    n_arcs = len(arcs)
+    best = -tolerance
+    in_arc = -1
+    count = block_size
+    position = start
+    for _ in range(n_arcs):
+        e = arcs[position]
+        if state[e] == 1:
+            c = cost[e] + pi[source[e]] - pi[target[e]]
+            if c < best:
+                best = c
+                in_arc = e
+        position += 1
+        if position == n_arcs:
+            position = 0
+        count -= 1
+        if count == 0:
+            if in_arc >= 0:
+                break
+            count = block_size
+    return in_arc, position
 
 
 @numba.njit(cache=True, nogil=True)
