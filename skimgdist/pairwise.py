@@ -327,9 +327,12 @@ def _block_rows(n_x, n_y, n_workers, triangle, progress):
 
 
 def _block_size(i, j, rows, n_x, n_y):
+    """Pairs a block computes (a diagonal block of a triangle: its own upper triangle)."""
     height = min(rows, n_x - i)
     if j is None:
         return height * n_y
+    if i == j:
+        return height * (height - 1) // 2
     return height * min(rows, n_x - j)
 
 

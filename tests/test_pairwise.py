@@ -351,6 +351,7 @@ def test_progress_bar_reaches_the_end(with_tqdm, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "skimgdist distances" in err
     assert "100%" in err
+    assert "780/780" in err  # the 40 * 39 / 2 pairs of the triangle, each counted once
     assert ("pair/s" in err) == with_tqdm
 
 
