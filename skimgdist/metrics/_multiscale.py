@@ -129,3 +129,42 @@ def prolonged_tree(image_shape, arcs, coarse_parent, coarse_root):
         raise RuntimeError("The grid graph is not connected; this is a bug, please report it.")
     parent = np.where(predecessors < 0, root, predecessors).astype(np.int64)
     return order.astype(np.int64), parent
+
+
+def block_pixels(image_shape):
+    """The fine pixels of every 2x2 block, one row per block, -1 past the grid's edge.
+
+    Examples
+    --------
+    >>> from skimgdist.metrics._multiscale import block_pixels
+    >>> block_pixels((3, 3)).tolist()
+    [[0, 1, 3, 4], [2, -1, 5, -1], [6, 7, -1, -1], [8, -1, -1, -1]]
+    """
+    height, width = image_shape
+    block_rows, block_columns = np.indices(pooled_shape(image_shape)).reshape(2, -1)
+    pixels = np.full((len(block_rows), 4), -1, np.int64)
+    for k, (dr, dc) in enumerate(((0, 0), (0, 1), (1, 0), (1, 1))):
+        rows, columns = 2 * block_rows + dr, 2 * block_columns + dc
+        inside = (rows < height) & (columns < width)
+        pixels[inside, k] = (rows * width + columns)[inside]
+    return pixels
+
+
+def prolonged_moves(image_shape, coarse_tails, coarse_heads):
+    """Every fine pixel pair from the tail block to the head block of each coarse arc.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skimgdist.metrics._multiscale import prolonged_moves
+    >>> tails, heads = prolonged_moves((2, 4), np.array([0]), np.array([1]))
+    >>> sorted(zip(tails.tolist(), heads.tolist()))[:3]
+    [(0, 2), (0, 3), (0, 6)]
+    >>> len(tails)
+    16
+    """
+    pixels = block_pixels(image_shape)
+    tails, heads = np.broadcast_arrays(pixels[coarse_tails][:, :, None],
+                                       pixels[coarse_heads][:, None, :])
+    inside = (tails >= 0) & (heads >= 0)
+    return tails[inside], heads[inside]
