@@ -193,10 +193,9 @@ def cases(quick=False):
                 references=[Impl("skimgdist grid L=3, comb start (before)",
                                  lambda d: _comb_start(d, "euclidean", 3))],
                 repeat=1, check=_agree(1e-12)))
-        exact_sizes = (medium, large) if kind == "noise" else (medium,)
-        for size in exact_sizes:
+        for size in (medium, large):
             result.append(Case(
                 name=f"W1@{size} euclidean exact {kind}", setup=_pair(size, kind),
-                ours=Impl("skimgdist euclidean exact (pyramid pricing)",
+                ours=Impl("skimgdist euclidean exact (column generation)",
                           lambda d: wasserstein(*d)), repeat=1))
     return result

@@ -350,12 +350,43 @@ def test_multiscale_start_gives_the_comb_start_optimum(monkeypatch, shape, param
     assert flow.min() >= 0.0
 
 
-@pytest.mark.parametrize("shape", [(20, 20), (13, 18)])
-def test_multiscale_exact_euclidean_matches_pot(monkeypatch, shape):
+@pytest.mark.parametrize("shape", [(20, 20), (13, 18), (23, 6), (1, 40), (31, 29)])
+@pytest.mark.parametrize("kind", ["noise", "smooth", "zero_regions", "cancelling_blocks"])
+def test_coarse_to_fine_exact_euclidean_matches_pot(monkeypatch, shape, kind):
+    # Pyramids down to 4 pixels: several levels of prolonged columns and trees.
     monkeypatch.setattr(_grid_flow, "COARSEST_PIXELS", 4)
-    x, y = _pair(shape, seed=11)
-    got = Wasserstein(image_shape=shape, method="grid").transport(x, y).distance
-    assert got == pytest.approx(_pot(x, y, shape, "euclidean"), rel=1e-9)
+    x, y = _pair(shape, seed=11, smooth=1.5 if kind == "smooth" else 0.0)
+    if kind == "zero_regions":  # whole blocks without light on either side
+        x.reshape(shape)[: shape[0] // 2] = 0.0
+        y.reshape(shape)[:, : shape[1] // 3] = 0.0
+    if kind == "cancelling_blocks":  # every 2x2 block balanced: the pooled problem is empty
+        y = x.reshape(shape).copy()
+        y[:, : shape[1] // 2 * 2] = x.reshape(shape)[:, : shape[1] // 2 * 2].reshape(
+            shape[0], -1, 2)[:, :, ::-1].reshape(shape[0], -1)
+        y = y.ravel()
+    supply = x / x.sum() - y / y.sum()
+    expected = _pot(x, y, shape, "euclidean")
+    cost, tails, heads, flow = _grid_flow.exact_euclidean_flow(supply, shape)
+    assert cost == pytest.approx(expected, rel=1e-9, abs=1e-15)
+    assert cost == pytest.approx(_grid_flow.exact_euclidean_flow(supply, shape, 2, "comb")[0],
+                                 rel=1e-12, abs=1e-15)
+    net = np.bincount(tails, flow, supply.size) - np.bincount(heads, flow, supply.size)
+    np.testing.assert_allclose(net, supply, atol=1e-15)
+    assert flow.min() >= 0.0
+    assert Wasserstein(image_shape=shape, method="grid").transport(x, y).distance == (
+        pytest.approx(expected, rel=1e-9, abs=1e-15))
+
+
+def test_exact_euclidean_is_certified_by_the_full_rounds_alone(monkeypatch):
+    # Rounds restricted to no pixel and one column per pixel: only the exact rounds
+    # over all pairs add columns, and they alone decide when the flow is optimal.
+    monkeypatch.setattr(_grid_flow, "COARSEST_PIXELS", 16)
+    monkeypatch.setattr(_grid_flow, "_COLUMNS_PER_PIXEL", 1)
+    monkeypatch.setattr(_grid_flow, "_near", lambda pixels, shape: np.zeros(0, np.int64))
+    for shape, smooth in (((24, 24), 2.0), ((15, 22), 0.0)):
+        x, y = _pair(shape, seed=5, smooth=smooth)
+        cost = _grid_flow.exact_euclidean_flow(x / x.sum() - y / y.sum(), shape)[0]
+        assert cost == pytest.approx(_pot(x, y, shape, "euclidean"), rel=1e-9)
 
 
 @pytest.mark.parametrize("metric", ["cityblock", "chebyshev"])
@@ -560,6 +591,19 @@ def test_pyramid_pricing_finds_every_most_violated_pair(shape, scale):
     best = reduced.min(axis=1)
     np.testing.assert_array_equal(tails, np.flatnonzero(best < -1e-11))
     np.testing.assert_allclose(reduced[tails, heads], best[tails], atol=1e-12)
+
+    # The n_best most violated pairs of chosen tails, most violated first.
+    chosen = np.flatnonzero(rng.random(len(potentials)) < 0.5)
+    reduced = cdist(pixels, pixels) + potentials[:, None] - potentials[None, :]
+    for n_best in (2, 5):
+        tails, heads = most_violated_pairs(shape, potentials, 1e-11, None, False, n_best,
+                                           chosen)
+        for tail in chosen:
+            values = np.sort(reduced[tail])
+            expected = values[:n_best][values[:n_best] < -1e-11]
+            found = reduced[tail, heads[tails == tail]]
+            np.testing.assert_allclose(found, expected, atol=1e-12)
+        assert set(tails) <= set(chosen)
 
 
 @pytest.mark.parametrize("shape", [(1, 6), (9, 14), (20, 20)])

@@ -165,8 +165,9 @@ class Wasserstein(ImageMetric):
     4-neighbour grid for cityblock, the 8-neighbour grid for chebyshev.  With n pixels
     this has 4n or 8n arcs instead of n^2 couplings.  For euclidean the lattice steps up
     to ``neighborhood`` give the bound of :func:`skimgdist.metrics._grid_flow.
-    euclidean_grid_bound` [1]_.  The exact euclidean W1 starts from the lattice steps up
-    to 2 and adds straight arcs wherever the dual potentials show a cheaper direct move
+    euclidean_grid_bound` [1]_.  The exact euclidean W1 is solved coarse to fine: the
+    optimal moves of the 2x2-pooled problem (solved the same way) seed the straight
+    arcs, and more are added wherever the dual potentials show a cheaper direct move
     (column generation, re-solving from the previous optimal tree), until an exact
     search over all pairs, a branch and bound over a max-pyramid of the potentials in
     O(n) memory, finds none.  Flows are solved by a primal network simplex [2]_, started

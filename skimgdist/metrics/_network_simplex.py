@@ -435,8 +435,8 @@ def _max_pyramid(values, height, width):
 
 @numba.njit(cache=True, nogil=True)
 def most_violated_pairs(image_shape, potentials, tolerance, head_potentials=None,
-                        squared=False):
-    """For every pixel, the pixel it could reach more cheaply straight than along the flow.
+                        squared=False, n_best=1, tail_pixels=None):
+    """For every pixel, the pixels it could reach more cheaply straight than along the flow.
 
     Pricing for the exact euclidean flow: pair ``(i, j)`` violates dual feasibility when
     ``|x_i - x_j| + potentials[i] - potentials[j] < -tolerance``.  With
@@ -446,14 +446,23 @@ def most_violated_pairs(image_shape, potentials, tolerance, head_potentials=None
     cost ``|x_i - x_j|^2`` (of the squared-euclidean transport problem) instead.  Exact
     over all pairs, but not by scanning them: a branch and bound over a max-pyramid of
     the potentials skips every 2^k x 2^k block ``B`` with ``dist(x_i, B) + potentials[i] -
-    max_B potentials >= best so far``, which, for potentials that are nearly 1-Lipschitz
+    max_B potentials >=`` the ``n_best``-th best violation found so far (``-tolerance``
+    until there are ``n_best``), which, for potentials that are nearly 1-Lipschitz
     (those of an optimal flow on the lattice arcs), leaves the blocks near ``i`` and
     along its transport ray.  O(n_pixels) memory.
+
+    Parameters
+    ----------
+    n_best : int, default=1
+        How many of each tail's most violated pairs to return.
+    tail_pixels : ndarray of int64, default=None
+        Price only these tails (None: every pixel).
 
     Returns
     -------
     tails, heads : ndarray of int64
-        For each pixel ``i`` with a violated pair, the ``j`` of its most violated one.
+        For each priced pixel ``i`` with violated pairs, its (up to) ``n_best`` most
+        violated ``j``, most violated first.
     """
     height, width = image_shape
     n = potentials.shape[0]
@@ -462,53 +471,65 @@ def most_violated_pairs(image_shape, potentials, tolerance, head_potentials=None
     top = len(offsets) - 1
     stack_level = np.empty(4 * (top + 1) + 4, np.int64)
     stack_block = np.empty(4 * (top + 1) + 4, np.int64)
-    tails = np.empty(n, np.int64)
-    heads = np.empty(n, np.int64)
+    n_tails = n if tail_pixels is None else tail_pixels.shape[0]
+    tails = np.empty(n_tails * n_best, np.int64)
+    heads = np.empty(n_tails * n_best, np.int64)
+    best_values = np.empty(n_best, np.float64)
+    best_heads = np.empty(n_best, np.int64)
     count = 0
-    for row in range(height):
-        for column in range(width):
-            i = row * width + column
-            if potentials[i] == np.inf:
+    for k in range(n_tails):
+        i = k if tail_pixels is None else tail_pixels[k]
+        if potentials[i] == np.inf:
+            continue
+        row, column = i // width, i % width
+        n_found = 0
+        threshold = -tolerance
+        stack_level[0] = top
+        stack_block[0] = 0
+        depth = 1
+        while depth > 0:
+            depth -= 1
+            level = stack_level[depth]
+            block = stack_block[depth]
+            level_width = (width + (1 << level) - 1) >> level
+            block_row, block_column = block // level_width, block % level_width
+            size = 1 << level
+            first_row, first_column = block_row * size, block_column * size
+            dr = max(first_row - row, 0, row - (first_row + size - 1))
+            dc = max(first_column - column, 0, column - (first_column + size - 1))
+            squared_distance = float(dr * dr + dc * dc)
+            distance = squared_distance if squared else math.sqrt(squared_distance)
+            bound = distance + potentials[i] - pyramid[offsets[level] + block]
+            if bound >= threshold:
                 continue
-            best = -tolerance
-            best_j = -1
-            stack_level[0] = top
-            stack_block[0] = 0
-            depth = 1
-            while depth > 0:
-                depth -= 1
-                level = stack_level[depth]
-                block = stack_block[depth]
-                level_width = (width + (1 << level) - 1) >> level
-                block_row, block_column = block // level_width, block % level_width
-                size = 1 << level
-                first_row, first_column = block_row * size, block_column * size
-                dr = max(first_row - row, 0, row - (first_row + size - 1))
-                dc = max(first_column - column, 0, column - (first_column + size - 1))
-                squared_distance = float(dr * dr + dc * dc)
-                distance = squared_distance if squared else math.sqrt(squared_distance)
-                bound = distance + potentials[i] - pyramid[offsets[level] + block]
-                if bound >= best:
-                    continue
-                if level == 0:
-                    best = bound
-                    best_j = block
-                    continue
-                child_width = (width + (1 << (level - 1)) - 1) >> (level - 1)
-                child_height = (height + (1 << (level - 1)) - 1) >> (level - 1)
-                # The child nearest to pixel i is pushed last, so explored first: it
-                # tightens ``best`` early and prunes its siblings.
-                near_row = 2 * block_row + (1 if row >= first_row + size // 2 else 0)
-                near_column = 2 * block_column + (1 if column >= first_column + size // 2
-                                                  else 0)
-                for r in (4 * block_row + 1 - near_row, near_row):
-                    for c in (4 * block_column + 1 - near_column, near_column):
-                        if r < child_height and c < child_width:
-                            stack_level[depth] = level - 1
-                            stack_block[depth] = r * child_width + c
-                            depth += 1
-            if best_j >= 0:
-                tails[count] = i
-                heads[count] = best_j
-                count += 1
+            if level == 0:
+                # Insert into the sorted list of the best; the last one drops out when full.
+                position = min(n_found, n_best - 1)
+                while position > 0 and best_values[position - 1] > bound:
+                    best_values[position] = best_values[position - 1]
+                    best_heads[position] = best_heads[position - 1]
+                    position -= 1
+                best_values[position] = bound
+                best_heads[position] = block
+                n_found = min(n_found + 1, n_best)
+                if n_found == n_best:
+                    threshold = best_values[n_best - 1]
+                continue
+            child_width = (width + (1 << (level - 1)) - 1) >> (level - 1)
+            child_height = (height + (1 << (level - 1)) - 1) >> (level - 1)
+            # The child nearest to pixel i is pushed last, so explored first: it
+            # tightens the threshold early and prunes its siblings.
+            near_row = 2 * block_row + (1 if row >= first_row + size // 2 else 0)
+            near_column = 2 * block_column + (1 if column >= first_column + size // 2
+                                              else 0)
+            for r in (4 * block_row + 1 - near_row, near_row):
+                for c in (4 * block_column + 1 - near_column, near_column):
+                    if r < child_height and c < child_width:
+                        stack_level[depth] = level - 1
+                        stack_block[depth] = r * child_width + c
+                        depth += 1
+        for found in range(n_found):
+            tails[count] = i
+            heads[count] = best_heads[found]
+            count += 1
     return tails[:count], heads[:count]
