@@ -192,14 +192,11 @@ def _temperatures(grids, reg):
     """Starting temperature and the temperature each level ends at, finest first.
 
     Annealing starts at the squared image diameter; a level is left for the next
-    finer one once the temperature reaches the square of its cell size: below
-    that, a coarse grid no longer resolves the blur, and the fine level would
-    have to undo what the coarse one settled (measured at 299x299: 2.5 times
-    fewer iterations at the finest level than leaving at half the cell size).
+    finer one once the temperature reaches the square of half its cell size.
     """
     rows, cols = grids[0]
     diameter2 = (rows[-1] - rows[0]) ** 2 + (cols[-1] - cols[0]) ** 2
-    ends = [reg] + [max(reg, max(_spacing(r), _spacing(c)) ** 2) for r, c in grids[1:]]
+    ends = [reg] + [max(reg, (max(_spacing(r), _spacing(c)) / 2) ** 2) for r, c in grids[1:]]
     return max(diameter2, reg), ends
 
 
