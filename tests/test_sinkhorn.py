@@ -522,7 +522,31 @@ def test_symmetric_self_terms_equal_the_alternating_solver():
     grids = _sinkhorn._pyramid(shape, 1.0, 1.0)
     assert len(grids) == 2
     log_x = _sinkhorn._mass_pyramid(X, shape, len(grids))
-    symmetric, _, converged = _sinkhorn._solve_self(log_x, grids, 1.5, 1e-10, 1000)
-    alternating = _sinkhorn._solve(log_x, log_x, grids, 1.5, 1e-10, 100_000)[1]
+    cost, symmetric, _, converged = _sinkhorn._solve_self(log_x, grids, 1.5, 1e-10, 1000)
+    alternating = _sinkhorn._solve(log_x, log_x, grids, 1.5, 1e-10, 100_000)
     assert converged.all()
-    np.testing.assert_allclose(symmetric, alternating, rtol=1e-8)
+    np.testing.assert_allclose(symmetric, alternating[1], rtol=1e-8)
+    np.testing.assert_allclose(cost, alternating[0], rtol=1e-8)
+
+
+def test_identical_images_meet_tol_with_lit_pixels_far_apart():
+    """Pixels 4 apart couple by e^-16 at reg=1: alternating updates took over 100,000
+    iterations on this diagonal (found by hypothesis); the symmetric solver a handful.
+    Against the fixed point f = c_a(f) solved by SciPy on the three lit pixels."""
+    from scipy.optimize import fsolve
+
+    X = np.array([[1, 0, 0, 0, 1, 1], [1, 1, 1, 1, 1, 1]], dtype=float)
+    X /= X.sum(axis=1, keepdims=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        D = Sinkhorn(image_shape=(1, 6)).pairwise(X)
+        one = sinkhorn(X[0], X[0], image_shape=(1, 6))
+    lit = np.flatnonzero(X[0])
+    a, C = X[0][lit], dense_cost((1, 6))[np.ix_(lit, lit)]
+    f = fsolve(lambda f: f + logsumexp(np.log(a) + (f - C) / 1.0, axis=1), np.zeros(3),
+               xtol=1e-14)
+    plan = np.outer(a, a) * np.exp(f[:, None] + f[None, :] - C)
+    np.testing.assert_allclose(plan.sum(axis=0), a, rtol=1e-12)
+    assert D[0, 0] == pytest.approx(np.sum(plan * C), rel=1e-6)
+    assert one == pytest.approx(D[0, 0], rel=1e-12)
+    assert D[0, 1] == pytest.approx(sinkhorn(X[0], X[1], image_shape=(1, 6)), rel=1e-12)

@@ -303,8 +303,13 @@ def _solve_self(log_a, grids, reg, tol, max_iter):
     2019).  Same annealing and pyramid as :func:`_solve`.  Each iteration checks
     the plan ``(f, g = c_a(f))``, whose columns are exact and rows are
     ``a exp((f - c_a(g)) / reg)``, with the stopping rule of :func:`_solve`.
+    Averaging also removes the slow mode of alternating updates on images whose lit
+    parts are far apart (their coupling is a factor ``e^(-distance^2 / reg)``): a 1x6
+    image with mass at pixels 0, 4 and 5 took alternating updates over 100,000
+    iterations to meet ``tol = 1e-6`` at ``reg = 1``.
 
-    Returns ``objective, error, converged`` as :func:`_solve` does.
+    Returns ``cost, objective, error, converged`` as :func:`_solve` does (``cost``
+    is ``<P, C>`` of the plan ``(f, g)``).
     """
     level = len(grids) - 1
     f = np.zeros_like(log_a[level])
@@ -321,6 +326,7 @@ def _solve_self(log_a, grids, reg, tol, max_iter):
     stop = _value_within(tol)
     m = len(f)
     objective, error, converged = np.empty(m), np.empty(m), np.zeros(m, dtype=bool)
+    f_final, g_final = np.empty_like(f), np.empty_like(f)
     active = np.arange(m)
     for iteration in range(max_iter + 1):
         log_mass, mass, f_now = log_a[0][active], np.exp(log_a[0][active]), f[active]
@@ -333,11 +339,13 @@ def _solve_self(log_a, grids, reg, tol, max_iter):
         objective[active[finished]] = ((mass * g).sum(axis=(1, 2))
                                        + (rows * f_now).sum(axis=(1, 2)))[finished]
         error[active[finished]], converged[active[finished]] = err[finished], done[finished]
+        f_final[active[finished]], g_final[active[finished]] = f_now[finished], g[finished]
         f[active] = 0.5 * (f_now + g)
         active = active[~finished]
         if len(active) == 0:
             break
-    return objective, error, converged
+    cost = _transport_cost(log_a[0] + f_final / reg, log_a[0] + g_final / reg, grids[0], reg)
+    return cost, objective, error, converged
 
 
 def _solve_unbalanced(log_a, log_b, grids, reg, tol, max_iter, rho):
@@ -831,14 +839,25 @@ class _EntropicOT(ImageMetric):
             return cost, objective
         chunk = int(np.clip(working_memory_bytes() // (8 * _ARRAYS_PER_PAIR * P.shape[1]),
                             1, max(1, len(left))))
-        for batch in gen_batches(len(left), chunk):
-            s = swap[batch][:, None, None]
-            log_a = [np.where(s, lq[right[batch]], lp[left[batch]])
-                     for lp, lq in zip(pyramid_p, pyramid_q, strict=True)]
-            log_b = [np.where(s, lp[left[batch]], lq[right[batch]])
-                     for lp, lq in zip(pyramid_p, pyramid_q, strict=True)]
-            cost[batch], objective[batch], error[batch], converged[batch], _ = solve(
-                log_a, log_b, grids, reg_px, float(self.tol), int(self.max_iter))
+        # A balanced pair of identical images takes the symmetric solver: the same
+        # fixed point, without the slow modes of alternating updates.
+        same = (_identical_pairs(P, Q, left, right) if self._marginal_penalty(scale2) is None
+                else np.zeros(len(left), dtype=bool))
+        for pairs in (np.flatnonzero(~same), np.flatnonzero(same)):
+            for start in range(0, len(pairs), chunk):
+                batch = pairs[start:start + chunk]
+                if same[batch[0]]:
+                    cost[batch], objective[batch], error[batch], converged[batch] = _solve_self(
+                        [lp[left[batch]] for lp in pyramid_p], grids, reg_px, float(self.tol),
+                        int(self.max_iter))
+                    continue
+                s = swap[batch][:, None, None]
+                log_a = [np.where(s, lq[right[batch]], lp[left[batch]])
+                         for lp, lq in zip(pyramid_p, pyramid_q, strict=True)]
+                log_b = [np.where(s, lp[left[batch]], lq[right[batch]])
+                         for lp, lq in zip(pyramid_p, pyramid_q, strict=True)]
+                cost[batch], objective[batch], error[batch], converged[batch], _ = solve(
+                    log_a, log_b, grids, reg_px, float(self.tol), int(self.max_iter))
         self._check_convergence(error, converged)
         return scale2 * cost, scale2 * objective
 
@@ -1201,7 +1220,7 @@ class SinkhornDivergence(_EntropicOT):
         for batch in gen_batches(len(X), chunk):
             levels = [level[batch] for level in pyramid]
             if rho_px is None:
-                objective[batch], error[batch], converged[batch] = _solve_self(
+                _, objective[batch], error[batch], converged[batch] = _solve_self(
                     levels, grids, reg_px, float(self.tol), int(self.max_iter))
             else:
                 _, objective[batch], error[batch], converged[batch], _ = _solve_unbalanced(
