@@ -359,7 +359,8 @@ def test_regular_grid_walk_matches_logsumexp(spacing, eps, slope):
     squared = (grid[:, None] - grid[None, :]) ** 2
     with np.errstate(divide="ignore"):
         expected = logsumexp(X[:, None, :] - squared / eps, axis=-1)
-    assert len(_softmin._step_factors(grid, grid, eps)) == 121
+    steps, source_on_grid, target_on_grid = _softmin._step_factors(grid, grid, eps)
+    assert len(steps) == 121 and source_on_grid.all() and target_on_grid.all()
     Y = _softmin.log_convolve(X, grid, grid, eps)
     assert np.allclose(Y, expected, rtol=1e-12, atol=1e-11)
 

@@ -35,7 +35,7 @@ from .._config import geometry_cache, working_memory_bytes
 from .._image import check_pixel_size, to_unit_mass
 from .._triangle import mirror_upper
 from ._base import ImageMetric, function_form_of
-from ._softmin import log_convolve
+from ._softmin import log_convolve, log_convolve_2d
 
 __all__ = ["Sinkhorn", "SinkhornDivergence", "SinkhornTransport", "sinkhorn",
            "sinkhorn_divergence"]
@@ -143,10 +143,10 @@ def _log_convolve_2d(X, grid_in, grid_out, eps):
     if direct.all():
         return _kernel_convolve_2d(X, grid_in, grid_out, eps)
     if not direct.any():
-        return _separable_log_convolve_2d(X, grid_in, grid_out, eps)
+        return log_convolve_2d(X, grid_in, grid_out, eps)
     out = np.empty((len(X), len(grid_out[0]), len(grid_out[1])))
     out[direct] = _kernel_convolve_2d(X[direct], grid_in, grid_out, eps)
-    out[~direct] = _separable_log_convolve_2d(X[~direct], grid_in, grid_out, eps)
+    out[~direct] = log_convolve_2d(X[~direct], grid_in, grid_out, eps)
     return out
 
 
@@ -172,15 +172,6 @@ def _kernel_convolve_2d(X, grid_in, grid_out, eps):
     kernel_rows = np.exp(-((rows_out[:, None] - rows_in[None, :]) ** 2) / eps)
     kernel_cols = np.exp(-((cols_in[:, None] - cols_out[None, :]) ** 2) / eps)
     return np.log(kernel_rows @ (np.exp(X - top) @ kernel_cols)) + top
-
-
-def _separable_log_convolve_2d(X, grid_in, grid_out, eps):
-    (rows_in, cols_in), (rows_out, cols_out) = grid_in, grid_out
-    m, h, _ = X.shape
-    along_columns = log_convolve(X.reshape(m * h, -1), cols_in, cols_out, eps)
-    transposed = along_columns.reshape(m, h, -1).transpose(0, 2, 1).reshape(-1, h)
-    along_rows = log_convolve(np.ascontiguousarray(transposed), rows_in, rows_out, eps)
-    return np.ascontiguousarray(along_rows.reshape(m, len(cols_out), -1).transpose(0, 2, 1))
 
 
 def _c_transform(log_mass, potential, grid_in, grid_out, eps):
