@@ -56,6 +56,7 @@ __all__ = ["log_convolve", "log_convolve_2d"]
 _CUT = 40.0
 # Largest exponent of a factor of the multiplicative walk (no overflow: e^600 < e^709).
 _STEP_LIMIT = 300.0
+_STEP_FACTOR_LIMIT = np.exp(_STEP_LIMIT)
 # Steps of the walk taken without exit test, where valid (the median walk is 5 to 7
 # steps at eps = 1 px^2; measured fastest among 4, 6, 8 and 10).
 _BLOCK = 8
@@ -260,6 +261,9 @@ def _envelope_log_convolve(X, source, target, eps, cut, weighted, first_row, end
     peak = np.empty(n_out)
     total = np.empty(n_out)
     total_weighted = np.empty(n_out)
+    starts = np.empty(n_in, dtype=np.int64)
+    firsts = np.empty(n_in)
+    exponent_bits = np.empty(max(n_in, n_out), dtype=np.int64)
     for r in range(first_row, end_row):
         x = X[r]
         image, column = r // block, r % block
@@ -307,9 +311,12 @@ def _envelope_log_convolve(X, source, target, eps, cut, weighted, first_row, end
         # counted in bad_pairs[k + 1] (cumulated): they call exp.
         if walk:
             for k in range(n_out - 1):
-                jump = peak[k] - peak[k + 1]
-                if abs(jump) <= _STEP_LIMIT and target_on_grid[k] and target_on_grid[k + 1]:
-                    from_left[k + 1] = np.exp(jump)
+                jump = min(max(peak[k] - peak[k + 1], -_STEP_LIMIT - 1.0), _STEP_LIMIT + 1.0)
+                from_left[k + 1] = jump
+            _exp_in_place(from_left[1:], exponent_bits)
+            for k in range(n_out - 1):
+                if (1.0 / _STEP_FACTOR_LIMIT <= from_left[k + 1] <= _STEP_FACTOR_LIMIT
+                        and target_on_grid[k] and target_on_grid[k + 1]):
                     from_right[k] = 1.0 / from_left[k + 1]
                     bad_pairs[k + 1] = bad_pairs[k]
                 else:
@@ -326,21 +333,26 @@ def _envelope_log_convolve(X, source, target, eps, cut, weighted, first_row, end
         # compiled them about twice slower.
         start = 0
         for i in range(n_in):
+            while start < n_out and best[start] < i:
+                start += 1
+            starts[i] = start
+            firsts[i] = -cut - 1.0  # no first term: zero mass, no output from start on,
+            if x[i] > -np.inf and start < n_out:  # or a gap beyond the cut
+                d = target[start] - source[i]
+                firsts[i] = max(x[i] - peak[start] - d * d * inv_eps, -cut - 1.0)
+        _exp_in_place(firsts, exponent_bits)
+        for i in range(n_in):
             xi = x[i]
             if xi == -np.inf:
                 continue
-            while start < n_out and best[start] < i:
-                start += 1
+            start = starts[i]
             on_grid = walk and source_on_grid[i]
-            first = 0.0  # the term at `start`, where both walks begin
-            if start < n_out:
-                d = target[start] - source[i]
-                gap = peak[start] - xi + d * d * inv_eps
-                if gap < cut:
-                    first = np.exp(-gap)
-                    total[start] += first
-                    if weighted:
-                        total_weighted[start] += first * d * d
+            first = firsts[i] if firsts[i] > floor else 0.0  # the term where both walks begin
+            if first > 0.0:
+                total[start] += first
+                if weighted:
+                    d = target[start] - source[i]
+                    total_weighted[start] += first * d * d
             term = first
             k = start + 1
             e = k - 1 - i + n_steps  # steps[e]: the Gaussian factor of the step to k
@@ -411,6 +423,46 @@ def _envelope_log_convolve(X, source, target, eps, cut, weighted, first_row, end
                     Yw[image, k, column] = -np.inf
 
 
+_LOG2_E = 1.4426950408889634
+# ln 2 in two parts: k * _LN2_HIGH is exact for the |k| < 2^11 used here.
+_LN2_HIGH = 6.93147180369123816490e-01
+_LN2_LOW = 1.90821492927058770002e-10
+
+
+def _exp_in_place(values, exponent_bits):
+    """``values[:] = exp(values)`` for ``|values| <= 700``, to about 2 units in the last place.
+
+    A polynomial on ``[-ln2 / 2, ln2 / 2]`` times a power of two written into the
+    exponent bits: unlike calls to ``exp``, the loops compile to SIMD instructions,
+    about three times faster.
+    """
+    n = values.shape[0]
+    for j in range(n):
+        x = values[j]
+        k = np.floor(x * _LOG2_E + 0.5)
+        r = x - k * _LN2_HIGH - k * _LN2_LOW
+        # Taylor series to r^13 / 13!: below 1e-17 relative for |r| <= ln2 / 2.
+        p = 1 / 6227020800
+        p = p * r + 1 / 479001600
+        p = p * r + 1 / 39916800
+        p = p * r + 1 / 3628800
+        p = p * r + 1 / 362880
+        p = p * r + 1 / 40320
+        p = p * r + 1 / 5040
+        p = p * r + 1 / 720
+        p = p * r + 1 / 120
+        p = p * r + 1 / 24
+        p = p * r + 1 / 6
+        p = p * r + 1 / 2
+        p = p * r + 1.0
+        values[j] = p * r + 1.0
+        exponent_bits[j] = (np.int64(k) + 1023) << 52
+    powers_of_two = exponent_bits[:n].view(np.float64)
+    for j in range(n):
+        values[j] *= powers_of_two[j]
+
+
 if numba is not None:
     _step_factors = numba.njit(cache=True, nogil=True)(_step_factors)
+    _exp_in_place = numba.njit(cache=True, nogil=True)(_exp_in_place)
     _envelope_log_convolve = numba.njit(cache=True, nogil=True)(_envelope_log_convolve)
