@@ -353,19 +353,41 @@ def _envelope_log_convolve(X, source, target, eps, cut, weighted, first_row, end
                 if weighted:
                     d = target[start] - source[i]
                     total_weighted[start] += first * d * d
-            term = first
-            k = start + 1
-            e = k - 1 - i + n_steps  # steps[e]: the Gaussian factor of the step to k
-            if (on_grid and term > 0.0 and not weighted and k + _BLOCK <= n_out
-                    and bad_pairs[k - 1 + _BLOCK] == bad_pairs[k - 1]
-                    and steps_from <= e and e + _BLOCK - 1 <= steps_to):
+            # Both walks' blocks at once when valid: two independent chains of products.
+            right, k_right, e_right = first, start + 1, start - i + n_steps
+            left, k_left, e_left = first, start - 1, i - start + n_steps
+            right_block = (on_grid and first > 0.0 and not weighted
+                           and k_right + _BLOCK <= n_out
+                           and bad_pairs[k_right - 1 + _BLOCK] == bad_pairs[k_right - 1]
+                           and steps_from <= e_right and e_right + _BLOCK - 1 <= steps_to)
+            left_block = (on_grid and first > 0.0 and not weighted and k_left + 1 >= _BLOCK
+                          and bad_pairs[k_left + 1] == bad_pairs[k_left + 1 - _BLOCK]
+                          and steps_from <= e_left and e_left + _BLOCK - 1 <= steps_to)
+            if right_block and left_block:
                 for m in range(_BLOCK):
-                    term *= from_left[k + m] * steps[e + m]
-                    total[k + m] += term
-                k += _BLOCK
-                e += _BLOCK
-                if term <= floor:
-                    k = n_out
+                    right *= from_left[k_right + m] * steps[e_right + m]
+                    left *= from_right[k_left - m] * steps[e_left + m]
+                    total[k_right + m] += right
+                    total[k_left - m] += left
+            elif right_block:
+                for m in range(_BLOCK):
+                    right *= from_left[k_right + m] * steps[e_right + m]
+                    total[k_right + m] += right
+            elif left_block:
+                for m in range(_BLOCK):
+                    left *= from_right[k_left - m] * steps[e_left + m]
+                    total[k_left - m] += left
+            if right_block:
+                k_right += _BLOCK
+                e_right += _BLOCK
+                if right <= floor:
+                    k_right = n_out
+            if left_block:
+                k_left -= _BLOCK
+                e_left += _BLOCK
+                if left <= floor:
+                    k_left = -1
+            term, k, e = right, k_right, e_right
             while term > 0.0 and k < n_out:  # no first term: its gap and those beyond >= cut
                 if (on_grid and from_left[k] >= 0.0 and steps_from <= e <= steps_to):
                     term *= from_left[k] * steps[e]
@@ -383,19 +405,7 @@ def _envelope_log_convolve(X, source, target, eps, cut, weighted, first_row, end
                     total_weighted[k] += term * d * d
                 k += 1
                 e += 1
-            term = first
-            k = start - 1
-            e = i - k - 1 + n_steps
-            if (on_grid and term > 0.0 and not weighted and k + 1 >= _BLOCK
-                    and bad_pairs[k + 1] == bad_pairs[k + 1 - _BLOCK]
-                    and steps_from <= e and e + _BLOCK - 1 <= steps_to):
-                for m in range(_BLOCK):
-                    term *= from_right[k - m] * steps[e + m]
-                    total[k - m] += term
-                k -= _BLOCK
-                e += _BLOCK
-                if term <= floor:
-                    k = -1
+            term, k, e = left, k_left, e_left
             while k >= 0:
                 if (on_grid and term > 0.0 and from_right[k] >= 0.0
                         and steps_from <= e <= steps_to):
