@@ -54,6 +54,7 @@ __all__ = ["log_convolve", "log_convolve_2d"]
 # Terms more than CUT below the largest one are dropped by the numba engine:
 # exp(-40) ~ 4e-18 per term, below the rounding of the sum.
 _CUT = 40.0
+_LARGEST_CUT = 700.0  # the compiled exponential covers exponents down to -708
 # Largest exponent of a factor of the multiplicative walk (no overflow: e^600 < e^709).
 _STEP_LIMIT = 300.0
 _STEP_FACTOR_LIMIT = np.exp(_STEP_LIMIT)
@@ -167,6 +168,8 @@ def _convolve_rows(X, source, target, eps, Y, Yw):
     cut = _CUT
     if Yw is not None:  # weights reach the squared span; keep the same relative margin
         cut += np.log1p((max(target[-1], source[-1]) - min(target[0], source[0])) ** 2)
+        # (up to spans of 1e143: the compiled exponential takes exponents down to -708)
+        cut = min(cut, _LARGEST_CUT)
     n_threads = kernel_threads(X.size, _VALUES_PER_THREAD)
     bounds = np.linspace(0, n_rows, n_threads + 1).astype(np.intp)
     weighted = Yw is not None
@@ -440,15 +443,15 @@ _LN2_LOW = 1.90821492927058770002e-10
 
 
 def _exp_in_place(values, exponent_bits):
-    """``values[:] = exp(values)`` for ``|values| <= 700``, to about 2 units in the last place.
+    """``values[:] = exp(values)`` to about 2 units in the last place, for ``|values| <= 708``.
 
     A polynomial on ``[-ln2 / 2, ln2 / 2]`` times a power of two written into the
     exponent bits: unlike calls to ``exp``, the loops compile to SIMD instructions,
-    about three times faster.
+    about three times faster.  Values beyond +-708 are taken as +-708.
     """
     n = values.shape[0]
     for j in range(n):
-        x = values[j]
+        x = min(max(values[j], -708.0), 708.0)
         k = np.floor(x * _LOG2_E + 0.5)
         r = x - k * _LN2_HIGH - k * _LN2_LOW
         # Taylor series to r^13 / 13!: below 1e-17 relative for |r| <= ln2 / 2.
