@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 from scipy.special import logsumexp
 
-from skimgdist._config import config_context
+from skimgdist import _config
+from skimgdist._config import config_context, kernel_threads, single_threaded
 from skimgdist.metrics import _sinkhorn, _softmin
 
 ENGINES = ["numba", "numpy"]
@@ -112,3 +113,15 @@ def test_vectorised_exponential_matches_numpy():
     exact = np.exp(values)
     _softmin._exp_in_place(values, np.empty(len(values), dtype=np.int64))
     np.testing.assert_allclose(values, exact, rtol=5e-16, atol=0)
+
+
+@pytest.mark.skipif(_softmin.numba is None, reason="the numba engine is not installed")
+def test_log_convolve_2d_split_over_threads_equals_one_thread(monkeypatch):
+    """Both passes share their rows among the cores; each row is computed as alone."""
+    monkeypatch.setattr(_config.os, "cpu_count", lambda: 3)
+    grid = _sinkhorn._pyramid((150, 140), 1.0, 1.0)[0]
+    X = steep_rows(np.random.default_rng(9), 3 * 150, grid[1], 1.0).reshape(3, 150, 140)
+    assert kernel_threads(X.size, _softmin._VALUES_PER_THREAD) == 3
+    threaded = _softmin.log_convolve_2d(X, grid, grid, 1.0)
+    with single_threaded():
+        np.testing.assert_array_equal(threaded, _softmin.log_convolve_2d(X, grid, grid, 1.0))
