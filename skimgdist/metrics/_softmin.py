@@ -158,8 +158,8 @@ def _convolve_rows(X, source, target, eps, Y, Yw):
     """
     n_rows, n_out = X.shape[0], len(target)
     if compiled_kernel(numba) is None:
-        plain, weighted = _dense_log_convolve(X, source, target, eps, Yw is not None)
-        for out, result in ((Y, plain), (Yw, weighted)):
+        sums, weighted_sums = _dense_log_convolve(X, source, target, eps, Yw is not None)
+        for out, result in ((Y, sums), (Yw, weighted_sums)):
             if out is not None:
                 out[...] = result.reshape(-1, out.shape[2], n_out).transpose(0, 2, 1)
         return
