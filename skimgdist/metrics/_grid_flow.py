@@ -261,16 +261,21 @@ def _starting_tree(supply, image_shape, ground_metric, neighborhood, start):
     the optimal tree of the 2x2-pooled problem (solved the same way, recursively)
     prolonged to this grid, with the arcs along it priced first; for the euclidean
     bound with ``neighborhood > 1``, the optimal tree of the 8-neighbour problem on this
-    grid (its arcs are among the lattice steps), itself started multiscale.
+    grid (its arcs are among the lattice steps), itself started multiscale, with the
+    longer steps that price out at its potentials priced first (a fifth fewer pivots
+    and a quarter fewer potential updates at 299x299 than pricing all steps alike).
     """
     if isinstance(start, tuple):
         return _tree_arcs(image_shape, ground_metric, neighborhood, *start), None
     if start == "comb" or image_shape[0] * image_shape[1] <= COARSEST_PIXELS:
         return _comb_tree(image_shape, ground_metric, neighborhood), None
     if neighborhood > 1:
-        *_, (order, parent, _) = _solve_network_simplex(supply, image_shape, ground_metric, 1,
-                                                        start)
-        return _tree_arcs(image_shape, ground_metric, neighborhood, order, parent), None
+        _, potentials, (order, parent, _) = _solve_network_simplex(
+            supply, image_shape, ground_metric, 1, start)
+        tails, heads, costs = grid_arcs(image_shape, ground_metric, neighborhood)
+        reduced = costs + potentials[tails] - potentials[heads]
+        violated = np.flatnonzero(reduced < -_REDUCED_COST_TOLERANCE)
+        return _tree_arcs(image_shape, ground_metric, neighborhood, order, parent), violated
     *_, (coarse_order, coarse_parent, _) = _solve_network_simplex(
         pool(supply, image_shape), pooled_shape(image_shape), ground_metric, 1, start)
     order, parent = prolonged_tree(image_shape, coarse_parent, coarse_order,
