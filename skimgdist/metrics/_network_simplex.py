@@ -75,8 +75,9 @@ def network_simplex(tails, heads, costs, supply, tolerance, block_factor, tree_o
     m = tails.shape[0]
     root = n
     n_all = m + n
-    source = np.empty(n_all, np.int64)
-    target = np.empty(n_all, np.int64)
+    # 32-bit ends: pricing streams them for every arc it scans (images have < 2^31 pixels).
+    source = np.empty(n_all, np.int32)
+    target = np.empty(n_all, np.int32)
     cost = np.empty(n_all, np.float64)
     flow = np.zeros(n_all, np.float64)
     state = np.ones(n_all, np.int8)  # 1: at zero (may enter), 0: in the tree
@@ -180,8 +181,8 @@ def network_simplex(tails, heads, costs, supply, tolerance, block_factor, tree_o
     pricing_all = first_arcs is None
     next_position = 0
     while True:
-        in_arc, next_position = _block_search(priced, next_position, block_size, tolerance,
-                                              cost, pi, source, target, state)
+        in_arc, next_position = _block_search(priced, pricing_all, next_position, block_size,
+                                              tolerance, cost, pi, source, target, state)
         if in_arc < 0:
             if pricing_all:
                 break
@@ -370,9 +371,11 @@ def network_simplex(tails, heads, costs, supply, tolerance, block_factor, tree_o
 
 
 @numba.njit(cache=True, nogil=True)
-def _block_search(arcs, start, block_size, tolerance, cost, pi, source, target, state):
+def _block_search(arcs, all_arcs, start, block_size, tolerance, cost, pi, source, target,
+                  state):
     """Block search pricing: the most negative reduced cost in the first block of
     ``arcs`` (from position ``start``, cyclically) that has one below ``-tolerance``.
+    With ``all_arcs``, ``arcs`` is ``arange(n_arcs)`` and is not read.
 
     Returns the entering arc (-1 when no arc prices out) and the position to go on from.
     """
@@ -382,7 +385,7 @@ def _block_search(arcs, start, block_size, tolerance, cost, pi, source, target, 
     count = block_size
     position = start
     for _ in range(n_arcs):
-        e = arcs[position]
+        e = position if all_arcs else arcs[position]
         if state[e] == 1:
             c = cost[e] + pi[source[e]] - pi[target[e]]
             if c < best:
