@@ -606,6 +606,25 @@ def test_pyramid_pricing_finds_every_most_violated_pair(shape, scale):
         assert set(tails) <= set(chosen)
 
 
+@pytest.mark.parametrize("squared", [False, True])
+def test_pricing_split_over_threads_gives_the_serial_search(monkeypatch, squared):
+    from skimgdist.metrics._network_simplex import most_violated_pairs
+
+    shape = (23, 31)
+    rng = np.random.default_rng(3)
+    potentials = rng.random(shape[0] * shape[1]) * 30.0
+    heads_at = np.where(rng.random(len(potentials)) < 0.2, -np.inf, potentials)
+    chosen = np.flatnonzero(rng.random(len(potentials)) < 0.6)
+    monkeypatch.setattr(_grid_flow, "kernel_threads", lambda work, threshold: 3)
+    for tail_pixels in (None, chosen):
+        serial = most_violated_pairs(shape, potentials, 1e-11, heads_at, squared, 3, tail_pixels)
+        split = _grid_flow._most_violated_pairs(shape, potentials, 1e-11, heads_at, squared, 3,
+                                                tail_pixels)
+        assert len(serial[0]) > 100
+        np.testing.assert_array_equal(split[0], serial[0])
+        np.testing.assert_array_equal(split[1], serial[1])
+
+
 @pytest.mark.parametrize("shape", [(1, 6), (9, 14), (20, 20)])
 @pytest.mark.parametrize("kind", ["noise", "smooth", "zero_regions"])
 def test_sqeuclidean_grid_is_exact_w2(shape, kind):

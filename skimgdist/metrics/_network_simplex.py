@@ -75,8 +75,9 @@ def network_simplex(tails, heads, costs, supply, tolerance, block_factor, tree_o
     m = tails.shape[0]
     root = n
     n_all = m + n
-    source = np.empty(n_all, np.int64)
-    target = np.empty(n_all, np.int64)
+    # 32-bit ends: pricing streams them for every arc it scans (images have < 2^31 pixels).
+    source = np.empty(n_all, np.int32)
+    target = np.empty(n_all, np.int32)
     cost = np.empty(n_all, np.float64)
     flow = np.zeros(n_all, np.float64)
     state = np.ones(n_all, np.int8)  # 1: at zero (may enter), 0: in the tree
@@ -180,8 +181,8 @@ def network_simplex(tails, heads, costs, supply, tolerance, block_factor, tree_o
     pricing_all = first_arcs is None
     next_position = 0
     while True:
-        in_arc, next_position = _block_search(priced, next_position, block_size, tolerance,
-                                              cost, pi, source, target, state)
+        in_arc, next_position = _block_search(priced, pricing_all, next_position, block_size,
+                                              tolerance, cost, pi, source, target, state)
         if in_arc < 0:
             if pricing_all:
                 break
@@ -370,9 +371,11 @@ def network_simplex(tails, heads, costs, supply, tolerance, block_factor, tree_o
 
 
 @numba.njit(cache=True, nogil=True)
-def _block_search(arcs, start, block_size, tolerance, cost, pi, source, target, state):
+def _block_search(arcs, all_arcs, start, block_size, tolerance, cost, pi, source, target,
+                  state):
     """Block search pricing: the most negative reduced cost in the first block of
     ``arcs`` (from position ``start``, cyclically) that has one below ``-tolerance``.
+    With ``all_arcs``, ``arcs`` is ``arange(n_arcs)`` and is not read.
 
     Returns the entering arc (-1 when no arc prices out) and the position to go on from.
     """
@@ -382,7 +385,7 @@ def _block_search(arcs, start, block_size, tolerance, cost, pi, source, target, 
     count = block_size
     position = start
     for _ in range(n_arcs):
-        e = arcs[position]
+        e = position if all_arcs else arcs[position]
         if state[e] == 1:
             c = cost[e] + pi[source[e]] - pi[target[e]]
             if c < best:
@@ -434,6 +437,20 @@ def _max_pyramid(values, height, width):
 
 
 @numba.njit(cache=True, nogil=True)
+def _nearest_direction(d_row, d_column):
+    """Which of the eight directions ``k * 45`` degrees (k = 0: +rows, 2: +columns)
+    is nearest to ``(d_row, d_column)``."""
+    tan_half = 0.41421356237309503  # tan(22.5 degrees)
+    if abs(d_column) <= tan_half * abs(d_row):
+        return 0 if d_row >= 0 else 4
+    if abs(d_row) <= tan_half * abs(d_column):
+        return 2 if d_column >= 0 else 6
+    if d_row >= 0:
+        return 1 if d_column >= 0 else 7
+    return 3 if d_column >= 0 else 5
+
+
+@numba.njit(cache=True, nogil=True)
 def most_violated_pairs(image_shape, potentials, tolerance, head_potentials=None,
                         squared=False, n_best=1, tail_pixels=None):
     """For every pixel, the pixels it could reach more cheaply straight than along the flow.
@@ -449,7 +466,8 @@ def most_violated_pairs(image_shape, potentials, tolerance, head_potentials=None
     max_B potentials >=`` the ``n_best``-th best violation found so far (``-tolerance``
     until there are ``n_best``), which, for potentials that are nearly 1-Lipschitz
     (those of an optimal flow on the lattice arcs), leaves the blocks near ``i`` and
-    along its transport ray.  O(n_pixels) memory.
+    along its transport ray; for the linear cost a second bound, along the direction
+    from ``i`` to the block, skips most of those along the ray too.  O(n_pixels) memory.
 
     Parameters
     ----------
@@ -469,6 +487,22 @@ def most_violated_pairs(image_shape, potentials, tolerance, head_potentials=None
     heads_at = potentials if head_potentials is None else head_potentials
     pyramid, offsets = _max_pyramid(heads_at, height, width)
     top = len(offsets) - 1
+    # For the linear cost, |x_i - x_j| >= (x_j - x_i) . u for every unit vector u, so a
+    # block B also costs at least phi_i - x_i . u - max_B (phi_j - x_j . u): with u along
+    # the ray from i to B this is nearly tight on 1-Lipschitz potentials, where the
+    # distance bound is loose by the block's diameter.  Eight directions, each with its
+    # own pyramid; the one nearest the direction from i to the block is used.
+    n_directions = 0 if squared else 8
+    direction_rows = np.empty(n_directions)
+    direction_columns = np.empty(n_directions)
+    tilted = np.empty((n_directions, len(pyramid)))
+    rows_of = np.arange(height * width) // width
+    columns_of = np.arange(height * width) % width
+    for d in range(n_directions):
+        direction_rows[d] = math.cos(d * math.pi / 4)
+        direction_columns[d] = math.sin(d * math.pi / 4)
+        tilted[d], _ = _max_pyramid(heads_at - rows_of * direction_rows[d]
+                                    - columns_of * direction_columns[d], height, width)
     stack_level = np.empty(4 * (top + 1) + 4, np.int64)
     stack_block = np.empty(4 * (top + 1) + 4, np.int64)
     n_tails = n if tail_pixels is None else tail_pixels.shape[0]
@@ -502,6 +536,14 @@ def most_violated_pairs(image_shape, potentials, tolerance, head_potentials=None
             bound = distance + potentials[i] - pyramid[offsets[level] + block]
             if bound >= threshold:
                 continue
+            if n_directions > 0 and level > 0:
+                d = _nearest_direction(first_row + 0.5 * size - 0.5 - row,
+                                       first_column + 0.5 * size - 0.5 - column)
+                tilted_bound = (potentials[i] - row * direction_rows[d]
+                                - column * direction_columns[d]
+                                - tilted[d, offsets[level] + block])
+                if tilted_bound >= threshold:
+                    continue
             if level == 0:
                 # Insert into the sorted list of the best; the last one drops out when full.
                 position = min(n_found, n_best - 1)
