@@ -188,3 +188,24 @@ def test_unbalanced_divergence_works_in_scikit_learn_tools():
                   .ravel() + 1e-3 for label in y])
     metric = SinkhornDivergence(image_shape=(6, 6), reg=1.0, reach=3.0, normalize=False)
     assert_works_in_scikit_learn_tools(metric, {"reach": [2.0, 4.0]}, X, y)
+
+
+def test_accelerated_iterations_match_pot_on_a_32x32_pair():
+    """1024 pixels: the finest level runs Anderson-accelerated updates."""
+    shape, reg, reach = (32, 32), 1.0, 6.0
+    a, b = images(np.random.default_rng(9), shape, (1.0, 1.6))
+    expected = float(ot.unbalanced.sinkhorn_unbalanced2(
+        a, b, dense_cost(shape), reg, reach**2, method="sinkhorn_stabilized", reg_type="kl",
+        returnCost="linear", stopThr=1e-14, numItermax=200_000))
+    kwargs = {"image_shape": shape, "reg": reg, "reach": reach, "normalize": False}
+    assert sinkhorn(a, b, **kwargs, **TIGHT) == pytest.approx(expected, rel=1e-8)
+    assert sinkhorn(a, b, **kwargs) == pytest.approx(expected, rel=1e-5)
+
+
+@pytest.mark.filterwarnings("error::sklearn.exceptions.ConvergenceWarning")
+def test_large_reach_converges_within_the_default_iterations():
+    """A reach beyond the image: plain damped updates stopped unconverged at max_iter=1000."""
+    X = images(np.random.default_rng(10), (32, 32), (1.0, 1.3))
+    kwargs = {"image_shape": (32, 32), "reg": 1.0, "reach": 50.0, "normalize": False}
+    value = sinkhorn(X[0], X[1], **kwargs)
+    assert value == pytest.approx(sinkhorn(X[0], X[1], **kwargs, **TIGHT), rel=1e-6)
