@@ -389,11 +389,7 @@ def _solve_unbalanced(log_a, log_b, grids, reg, tol, max_iter, rho):
     converged = np.zeros(m, dtype=bool)
     column_marginal = np.empty_like(g)
     active = np.arange(m)
-    accelerated = g[0].size >= _ANDERSON_MIN_PIXELS
-    best = np.full(m, np.inf)
-    residuals = np.zeros((m, _MEMORY, g[0].size)) if accelerated else None
-    images = np.zeros_like(residuals) if accelerated else None
-    filled = np.zeros((m, _MEMORY), dtype=bool)
+    history = _AndersonHistory(m, g[0].size) if g[0].size >= _ANDERSON_MIN_PIXELS else None
     for iteration in range(max_iter + 1):
         log_mass_a, log_mass_b, g_now = log_a[0][active], log_b[0][active], g[active]
         a, b = np.exp(log_mass_a), np.exp(log_mass_b)
@@ -420,18 +416,12 @@ def _solve_unbalanced(log_a, log_b, grids, reg, tol, max_iter, rho):
         image = _translate(log_mass_a[keep], log_mass_b[keep], f_now[keep],
                            damping * g_next[keep], rho)
         active = active[keep]
-        if accelerated:  # Anderson on the map g -> image, as in :func:`_anderson`
+        if history is not None:  # Anderson on the map g -> image, as in :func:`_anderson`
+            history.keep(keep)
             plain = image.reshape(len(active), -1)
             residual = np.sqrt(b[keep]).reshape(len(active), -1) * (
                 plain - g_now[keep].reshape(len(active), -1)) / reg
-            diverged = ~(err[keep] <= _DIVERGED * best[active])
-            filled[active[diverged]] = False  # drop the history (a plain step)
-            best[active] = np.fmin(best[active], err[keep])
-            image = _anderson_step(residual, plain, residuals[active], images[active],
-                                   filled[active]).reshape(image.shape)
-            slot = iteration % _MEMORY
-            residuals[active, slot], images[active, slot], filled[active, slot] = (
-                residual, plain, True)
+            image = history.combine(residual, plain, err[keep]).reshape(image.shape)
         g[active] = image
     cost = _transport_cost(log_a[0] + f / reg, log_b[0] + g / reg, grid, reg)
     return cost, objective, error, converged, (f, g, column_marginal)
@@ -572,10 +562,7 @@ def _anderson(log_a, log_b, f, g, grid, eps, stop, max_iter):
     a, b = np.exp(log_a), np.exp(log_b)
     weight = np.sqrt(b).reshape(m, -1)
     x = g.reshape(m, -1).copy()
-    best = np.full(m, np.inf)
-    residuals = np.zeros((m, _MEMORY, x.shape[1]))
-    images = np.zeros_like(residuals)
-    filled = np.zeros((m, _MEMORY), dtype=bool)
+    history = _AndersonHistory(m, x.shape[1])
     for iteration in range(max_iter + 1):
         g_now = x.reshape(-1, *shape)
         f_now = _c_transform(log_b, g_now, grid, grid, eps)
@@ -593,17 +580,44 @@ def _anderson(log_a, log_b, f, g, grid, eps, stop, max_iter):
             keep = ~done
             if not keep.any():
                 break
-            index, log_a, log_b, a, b, weight, x, best, residuals, images, filled, err, g_new = (
-                array[keep] for array in (index, log_a, log_b, a, b, weight, x, best, residuals,
-                                          images, filled, err, g_new))
+            index, log_a, log_b, a, b, weight, x, err, g_new = (
+                array[keep] for array in (index, log_a, log_b, a, b, weight, x, err, g_new))
+            history.keep(keep)
         g_new = g_new.reshape(len(index), -1)
-        residual = weight * (g_new - x) / eps
-        filled[~(err <= _DIVERGED * best)] = False  # diverged (or NaN): drop the history
-        best = np.fmin(best, err)
-        x = _anderson_step(residual, g_new, residuals, images, filled)
-        slot = iteration % _MEMORY
-        residuals[:, slot], images[:, slot], filled[:, slot] = residual, g_new, True
+        x = history.combine(weight * (g_new - x) / eps, g_new, err)
     return f_out, g_out, g_next, converged_pairs
+
+
+class _AndersonHistory:
+    """The last ``_MEMORY`` residuals and fixed-point images of each pair in a batch.
+
+    :meth:`combine` returns the accelerated iterate (:func:`_anderson_step`) and stores
+    the new pair of vectors; a pair whose error grows ``_DIVERGED``-fold over its best
+    (or is NaN) first drops its history, which makes its step a plain one.
+    """
+
+    def __init__(self, n_pairs, size):
+        self.residuals = np.zeros((n_pairs, _MEMORY, size))
+        self.images = np.zeros_like(self.residuals)
+        self.filled = np.zeros((n_pairs, _MEMORY), dtype=bool)
+        self.best = np.full(n_pairs, np.inf)
+        self.stored = 0
+
+    def keep(self, rows):
+        """Keep only the pairs selected by ``rows`` (the others have finished)."""
+        self.residuals, self.images, self.filled, self.best = (
+            self.residuals[rows], self.images[rows], self.filled[rows], self.best[rows])
+
+    def combine(self, residual, image, error):
+        """Next iterate from this iteration's ``residual`` and ``image``, shape (pairs, size)."""
+        self.filled[~(error <= _DIVERGED * self.best)] = False
+        self.best = np.fmin(self.best, error)
+        combined = _anderson_step(residual, image, self.residuals, self.images, self.filled)
+        slot = self.stored % _MEMORY
+        self.residuals[:, slot], self.images[:, slot], self.filled[:, slot] = (
+            residual, image, True)
+        self.stored += 1
+        return combined
 
 
 def _anderson_step(residual, image, residuals, images, filled):
