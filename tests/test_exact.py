@@ -415,6 +415,37 @@ def test_pricing_first_arcs_reaches_the_same_optimum(metric, first):
     assert reduced.min() >= -1e-11
 
 
+def test_renumbered_solve_returns_potentials_and_tree_of_the_given_nodes():
+    # The simplex renumbers the nodes every n/4 pivots (here every 100 of about 2,000):
+    # the potentials, the tree and the flow it returns must be those of the caller's
+    # node numbers, i.e. dual feasible, complementary to the flow, and a spanning tree
+    # whose arcs join each node to its parent and carry all the flow.
+    pytest.importorskip("numba")
+    from skimgdist.metrics._network_simplex import network_simplex
+
+    shape = (20, 20)
+    x, y = _pair(shape, seed=8)
+    supply = x / x.sum() - y / y.sum()
+    tails, heads, costs = grid_arcs(shape, "cityblock")
+    tree = _grid_flow._comb_tree(shape, "cityblock", 1)
+    flow, potentials, status, (order, parent, arc) = network_simplex(
+        tails, heads, costs, supply, 1e-11, 1.0, *tree)
+    assert status == 0
+    assert np.dot(flow, costs) == pytest.approx(_pot(x, y, shape, "cityblock"), rel=1e-9)
+    reduced = costs + potentials[tails] - potentials[heads]
+    assert reduced.min() >= -1e-11
+    np.testing.assert_allclose(reduced[flow > 1e-12], 0.0, atol=1e-9)
+    position = np.empty(len(order), np.int64)
+    position[order] = np.arange(len(order))
+    children = order[1:]
+    assert (position[parent[children]] < position[children]).all()
+    joined = np.sort(np.stack([tails[arc[children]], heads[arc[children]]]), axis=0)
+    np.testing.assert_array_equal(joined, np.sort(np.stack([children, parent[children]]), axis=0))
+    off_tree = np.ones(len(tails), bool)
+    off_tree[arc[children]] = False
+    assert flow[off_tree].max() == 0.0
+
+
 def _drifting_frames(shape, n_frames):
     """Two Gaussian blobs moving by a quarter pixel per frame, plus a dim floor."""
     rows, columns = np.indices(shape)

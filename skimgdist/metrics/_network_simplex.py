@@ -9,7 +9,10 @@ Orlin, *Network Flows*, 1993, chapter 11; Kelly and O'Neill, 1991, for the block
 pivot rule).  Arcs have no capacities, which removes the upper-bound states, and the
 start is a caller-given spanning tree of real arcs (primal feasible by construction,
 with both directions of every arc available) hung below the artificial root by a
-single zero-flow arc, instead of the usual all-artificial start.
+single zero-flow arc, instead of the usual all-artificial start.  Every quarter
+``n_nodes`` pivots the nodes are renumbered in thread order, so that the subtree walks
+that update potentials after a pivot (most of the time on large grids) read memory in
+sequence instead of chasing pointers across it (a third less time at 299x299).
 
 This module imports numba at import time: import it only where numba is installed.
 """
@@ -23,6 +26,9 @@ import numpy as np
 
 _DIR_UP = 1
 _DIR_DOWN = -1
+# Pivots between renumberings of the nodes in thread order, per node: renumbering costs
+# one pass over the nodes and arcs, and the order decays as pivots re-hang subtrees.
+_PIVOTS_PER_RENUMBERING = 0.25
 
 
 @numba.njit(cache=True, nogil=True)
@@ -180,7 +186,16 @@ def network_simplex(tails, heads, costs, supply, tolerance, block_factor, tree_o
     priced = all_arcs if first_arcs is None else first_arcs
     pricing_all = first_arcs is None
     next_position = 0
+    # The nodes are renumbered during the solve: node_of maps the current numbers back.
+    node_of = np.arange(n + 1)
+    renumbering_interval = max(int(_PIVOTS_PER_RENUMBERING * n), 1)
+    pivots_since_renumbering = renumbering_interval
     while True:
+        if pivots_since_renumbering == renumbering_interval:
+            _renumber_in_thread_order((thread, parent, rev_thread, last_succ),
+                                      (pred, succ_num, node_of), pi, pred_dir, source, target)
+            pivots_since_renumbering = 0
+        pivots_since_renumbering += 1
         in_arc, next_position = _block_search(priced, pricing_all, next_position, block_size,
                                               tolerance, cost, pi, source, target, state)
         if in_arc < 0:
@@ -364,10 +379,59 @@ def network_simplex(tails, heads, costs, supply, tolerance, block_factor, tree_o
     order = np.empty(n, np.int64)
     u = thread[root]
     for k in range(n):
-        order[k] = u
+        order[k] = node_of[u]
         u = thread[u]
-    basis = np.where(pred[:n] < m, pred[:n], -1)
-    return flow[:m].copy(), pi[:n].copy(), status, (order, parent[:n].copy(), basis)
+    potentials = np.empty(n, np.float64)
+    final_parent = np.empty(n, np.int64)
+    basis = np.empty(n, np.int64)
+    for u in range(n):
+        node = node_of[u]
+        potentials[node] = pi[u]
+        final_parent[node] = node_of[parent[u]]
+        basis[node] = pred[u] if pred[u] < m else -1
+    return flow[:m].copy(), potentials, status, (order, final_parent, basis)
+
+
+@numba.njit(cache=True, nogil=True)
+def _renumber_in_thread_order(node_arrays, data_arrays, pi, pred_dir, source, target):
+    """Renumber the nodes in the order of the thread (a preorder of the tree), in place.
+
+    The root (the last node) keeps its number.  ``node_arrays`` hold node numbers (or
+    -1) per node, the thread first; ``data_arrays`` other integers per node; ``pi``
+    and ``pred_dir`` are per node; ``source`` and ``target`` hold node numbers per arc.
+    """
+    thread = node_arrays[0]
+    root = len(thread) - 1
+    label = np.empty(root + 1, np.int64)
+    label[root] = root
+    u = thread[root]
+    k = 0
+    while u != root:
+        label[u] = k
+        k += 1
+        u = thread[u]
+    moved = np.empty(root + 1, np.int64)
+    for array in node_arrays:
+        for u in range(root + 1):
+            moved[label[u]] = label[array[u]] if array[u] >= 0 else -1
+        array[:] = moved
+    for array in data_arrays:
+        for u in range(root + 1):
+            moved[label[u]] = array[u]
+        array[:] = moved
+    _move_to_labels(pi, label)
+    _move_to_labels(pred_dir, label)
+    for e in range(len(source)):
+        source[e] = label[source[e]]
+        target[e] = label[target[e]]
+
+
+@numba.njit(cache=True, nogil=True)
+def _move_to_labels(values, label):
+    moved = np.empty_like(values)
+    for u in range(len(values)):
+        moved[label[u]] = values[u]
+    values[:] = moved
 
 
 @numba.njit(cache=True, nogil=True)
