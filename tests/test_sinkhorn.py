@@ -111,6 +111,28 @@ def test_default_tolerance_meets_the_accuracy_contract(shape, reg, levels):
         assert sinkhorn(a, b, image_shape=shape, reg=reg) == pytest.approx(expected, rel=1e-6)
 
 
+def test_a_slope_that_bends_too_much_falls_back_to_the_plan_cost(monkeypatch):
+    # Forced onto the slope in reg, a 24x20 pair at reg=1 bends too much for it (truncation
+    # estimate about 1e-4 of the value): the iterations go on to the plan's own cost, which
+    # still meets the accuracy contract against POT.
+    flagged = []
+    original = _sinkhorn._cost_from_temperature_slope
+
+    def spy(*args):
+        result = original(*args)
+        flagged.append(result[2])
+        return result
+
+    monkeypatch.setattr(_sinkhorn, "_cost_from_temperature_slope", spy)
+    monkeypatch.setattr(_sinkhorn, "_slope_expected_flat",
+                        lambda reg, tol, objective: np.ones(len(objective), dtype=bool))
+    shape = (24, 20)
+    a, b = heatmaps(shape, sum(shape), 255)
+    expected = pot_sinkhorn2_on_supports(a, b, dense_cost(shape), 1.0)
+    assert sinkhorn(a, b, image_shape=shape, reg=1.0) == pytest.approx(expected, rel=1e-6)
+    assert [bool(f.all()) for f in flagged] == [True]
+
+
 def test_zero_pixels_match_pot_on_the_support():
     rng = np.random.default_rng(3)
     a, b = images(rng, (7, 7))
@@ -226,8 +248,8 @@ def test_function_forms_match_classes():
 def test_value_from_the_temperature_slope_matches_a_tight_solve(monkeypatch):
     # Far-apart blobs: the cost is large against its curvature in reg, so the value is
     # the dual value minus reg times its central difference at reg (1 +- 0.05), with no
-    # further iterations; at tol=1e-12 the difference's truncation is too large and
-    # the plan's own cost is iterated instead.  Both agree to 1e-6.
+    # further iterations; at tol=1e-12 the difference's truncation would be too large,
+    # and the plan's own cost is iterated instead.  Both agree to 1e-6.
     flagged = []
     original = _sinkhorn._cost_from_temperature_slope
 
@@ -242,19 +264,17 @@ def test_value_from_the_temperature_slope_matches_a_tight_solve(monkeypatch):
     y = np.exp(-((rows - 51) ** 2 + (columns - 48) ** 2) / 64) + 1e-3
     value = sinkhorn(x.ravel(), y.ravel(), reg=1.0)
     tight = sinkhorn(x.ravel(), y.ravel(), reg=1.0, tol=1e-12, max_iter=5000)
-    assert [bool(f.any()) for f in flagged] == [False, True]
+    assert [bool(f.any()) for f in flagged] == [False]
     assert value == pytest.approx(tight, rel=1e-6)
 
 
 def test_not_converged_warns_with_the_error_reached():
     rng = np.random.default_rng(6)
     a, b = images(rng, (8, 8))
-    # Each solve at or near reg may take max_iter iterations: the last one, on at reg,
-    # continues from the first.
     with pytest.warns(ConvergenceWarning, match=r"max_iter=40 .* within tol=1e-12 .* marginal "
-                                                r"error \d\.\d+e-06 .* moved by up to \d"):
+                                                r"error 0.000\d+ .* moved by up to 0.000"):
         sinkhorn(a, b, reg=0.5, tol=1e-12, max_iter=40)
-    with pytest.raises(ValueError, match=r"max_iter=2 .* marginal error 0.0\d+ .* meaningless"):
+    with pytest.raises(ValueError, match=r"max_iter=2 .* marginal error 0.08"):
         sinkhorn(a, b, reg=0.5, tol=1e-12, max_iter=2)
 
 
