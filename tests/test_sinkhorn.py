@@ -236,6 +236,29 @@ def test_pairwise_equals_scikit_learn(metric):
                        rtol=1e-12, atol=0)
 
 
+def test_pairwise_mixing_the_slope_and_the_plan_cost_equals_the_loop(monkeypatch):
+    # Two far pairs take the value from the slope in reg, the near pair the plan's own
+    # cost; in one batch each pair still gets exactly its value alone.
+    tried = []
+    original = _sinkhorn._cost_from_temperature_slope
+
+    def spy(log_a, *args):
+        tried.append(len(log_a))
+        return original(log_a, *args)
+
+    monkeypatch.setattr(_sinkhorn, "_cost_from_temperature_slope", spy)
+    rows, columns = np.indices((64, 64))
+
+    def blob(row, column, width):
+        return (np.exp(-((rows - row) ** 2 + (columns - column) ** 2) / width) + 1e-3).ravel()
+
+    X = np.stack([blob(13, 13, 41), blob(51, 48, 64), blob(15, 14, 41)])
+    metric = Sinkhorn(reg=1.0)
+    together = metric.pairwise(X)
+    assert tried[0] == 2
+    assert np.allclose(together, pairwise_distances(X, metric=metric), rtol=1e-12, atol=0)
+
+
 def test_function_forms_match_classes():
     rng = np.random.default_rng(9)
     X = images(rng, (4, 4), n=3)
