@@ -111,26 +111,32 @@ def test_default_tolerance_meets_the_accuracy_contract(shape, reg, levels):
         assert sinkhorn(a, b, image_shape=shape, reg=reg) == pytest.approx(expected, rel=1e-6)
 
 
+def slope_calls(monkeypatch):
+    """Record ``(pairs tried, pairs flagged as too curved)`` of every call of the slope route."""
+    calls = []
+    original = _sinkhorn._cost_from_temperature_slope
+
+    def spy(log_a, *args):
+        result = original(log_a, *args)
+        calls.append((len(log_a), result[2]))
+        return result
+
+    monkeypatch.setattr(_sinkhorn, "_cost_from_temperature_slope", spy)
+    return calls
+
+
 def test_a_slope_that_bends_too_much_falls_back_to_the_plan_cost(monkeypatch):
     # Forced onto the slope in reg, a 24x20 pair at reg=1 bends too much for it (truncation
     # estimate about 1e-4 of the value): the iterations go on to the plan's own cost, which
     # still meets the accuracy contract against POT.
-    flagged = []
-    original = _sinkhorn._cost_from_temperature_slope
-
-    def spy(*args):
-        result = original(*args)
-        flagged.append(result[2])
-        return result
-
-    monkeypatch.setattr(_sinkhorn, "_cost_from_temperature_slope", spy)
+    calls = slope_calls(monkeypatch)
     monkeypatch.setattr(_sinkhorn, "_slope_expected_flat",
                         lambda reg, tol, objective: np.ones(len(objective), dtype=bool))
     shape = (24, 20)
     a, b = heatmaps(shape, sum(shape), 255)
     expected = pot_sinkhorn2_on_supports(a, b, dense_cost(shape), 1.0)
     assert sinkhorn(a, b, image_shape=shape, reg=1.0) == pytest.approx(expected, rel=1e-6)
-    assert [bool(f.all()) for f in flagged] == [True]
+    assert [bool(flagged.all()) for _, flagged in calls] == [True]
 
 
 def test_zero_pixels_match_pot_on_the_support():
@@ -239,14 +245,7 @@ def test_pairwise_equals_scikit_learn(metric):
 def test_pairwise_mixing_the_slope_and_the_plan_cost_equals_the_loop(monkeypatch):
     # Two far pairs take the value from the slope in reg, the near pair the plan's own
     # cost; in one batch each pair still gets exactly its value alone.
-    tried = []
-    original = _sinkhorn._cost_from_temperature_slope
-
-    def spy(log_a, *args):
-        tried.append(len(log_a))
-        return original(log_a, *args)
-
-    monkeypatch.setattr(_sinkhorn, "_cost_from_temperature_slope", spy)
+    calls = slope_calls(monkeypatch)
     rows, columns = np.indices((64, 64))
 
     def blob(row, column, width):
@@ -255,7 +254,7 @@ def test_pairwise_mixing_the_slope_and_the_plan_cost_equals_the_loop(monkeypatch
     X = np.stack([blob(13, 13, 41), blob(51, 48, 64), blob(15, 14, 41)])
     metric = Sinkhorn(reg=1.0)
     together = metric.pairwise(X)
-    assert tried[0] == 2
+    assert calls[0][0] == 2
     assert np.allclose(together, pairwise_distances(X, metric=metric), rtol=1e-12, atol=0)
 
 
@@ -273,21 +272,13 @@ def test_value_from_the_temperature_slope_matches_a_tight_solve(monkeypatch):
     # the dual value minus reg times its central difference at reg (1 +- 0.05), with no
     # further iterations; at tol=1e-12 the difference's truncation would be too large,
     # and the plan's own cost is iterated instead.  Both agree to 1e-6.
-    flagged = []
-    original = _sinkhorn._cost_from_temperature_slope
-
-    def spy(*args):
-        result = original(*args)
-        flagged.append(result[2])
-        return result
-
-    monkeypatch.setattr(_sinkhorn, "_cost_from_temperature_slope", spy)
+    calls = slope_calls(monkeypatch)
     rows, columns = np.indices((64, 64))
     x = np.exp(-((rows - 13) ** 2 + (columns - 13) ** 2) / 41) + 1e-3
     y = np.exp(-((rows - 51) ** 2 + (columns - 48) ** 2) / 64) + 1e-3
     value = sinkhorn(x.ravel(), y.ravel(), reg=1.0)
     tight = sinkhorn(x.ravel(), y.ravel(), reg=1.0, tol=1e-12, max_iter=5000)
-    assert [bool(f.any()) for f in flagged] == [False]
+    assert [bool(flagged.any()) for _, flagged in calls] == [False]
     assert value == pytest.approx(tight, rel=1e-6)
 
 

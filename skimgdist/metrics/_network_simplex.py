@@ -416,9 +416,7 @@ def _renumber_in_thread_order(node_arrays, data_arrays, pi, pred_dir, source, ta
             moved[label[u]] = label[array[u]] if array[u] >= 0 else -1
         array[:] = moved
     for array in data_arrays:
-        for u in range(root + 1):
-            moved[label[u]] = array[u]
-        array[:] = moved
+        _move_to_labels(array, label)
     _move_to_labels(pi, label)
     _move_to_labels(pred_dir, label)
     for e in range(len(source)):
